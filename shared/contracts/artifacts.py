@@ -1,0 +1,65 @@
+"""Top-level artifact records. Each carries ``schema_version``, ``type`` and the manifest.
+
+* ``TracerRun``   — ``runs/<YYYY-MM-DD>/<run_id>.json``: decisions, forecast, digest.
+* ``RunInputs``   — ``runs/<YYYY-MM-DD>/<run_id>.inputs.json``: everything the decisions were
+  made from (narratives with fetch times, sentiment scores, every model call), so a run can be
+  replayed byte for byte. Bars sit beside it as ``<run_id>.bars.parquet``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.contracts.base import Contract, UtcDatetime
+from shared.contracts.envelope import ReportEnvelope
+from shared.contracts.manifest import RunManifest
+from shared.contracts.news import Narrative, SentimentScore
+from shared.contracts.signal import Forecast
+
+__all__ = ["DigestMessage", "ModelCall", "RunInputs", "TracerRun"]
+
+
+class DigestMessage(Contract):
+    """The human digest of a run: MarkdownV2 parts, each under Telegram's limit."""
+
+    trace_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    parts: tuple[str, ...] = Field(min_length=1)
+    delivery: Literal["printed", "sent", "send_failed"]
+
+
+class ModelCall(Contract):
+    """One request to a model or news API and its raw response, for replay."""
+
+    provider: str
+    endpoint: str
+    request_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    request: str
+    response: str | None
+    error: str | None = None
+
+
+class TracerRun(Contract):
+    schema_version: Literal["1"] = "1"
+    type: Literal["tracer_run"] = "tracer_run"
+    run_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    as_of: UtcDatetime
+    symbol: str
+    manifest: RunManifest
+    envelopes: tuple[ReportEnvelope, ...] = Field(min_length=1)
+    forecast: Forecast | None
+    digest: DigestMessage
+
+
+class RunInputs(Contract):
+    schema_version: Literal["1"] = "1"
+    type: Literal["run_inputs"] = "run_inputs"
+    run_id: str = Field(pattern=r"^[0-9a-f]{16}$")
+    as_of: UtcDatetime
+    feed: str
+    symbols: tuple[str, ...] = Field(min_length=1)
+    bars_file: str
+    narratives: tuple[Narrative, ...] = ()
+    sentiment: tuple[SentimentScore, ...] = ()
+    model_calls: tuple[ModelCall, ...] = ()
