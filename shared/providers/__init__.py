@@ -1,0 +1,1 @@
+"""Data sources: one module per external service, plus the synthetic and replay feeds."""
