@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from shared.contracts.base import Contract, UtcDatetime
 from shared.contracts.envelope import ReportEnvelope
@@ -60,6 +60,9 @@ class RunInputs(Contract):
     feed: str
     symbols: tuple[str, ...] = Field(min_length=1)
     bars_file: str
+    config: dict[str, JsonValue] = Field(
+        description="the effective tracer and bot config the run used (for replay)"
+    )
     narratives: tuple[Narrative, ...] = ()
     sentiment: tuple[SentimentScore, ...] = ()
     model_calls: tuple[ModelCall, ...] = ()

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import to_jsonable_python
 
 __all__ = [
     "Contract",
@@ -67,10 +68,10 @@ class Contract(BaseModel):
 def canonical_json(value: Any) -> str:
     """Serialize to diff-friendly JSON: sorted keys, 2-space indent, trailing newline.
 
-    Pydantic models are dumped in JSON mode first, so datetimes become UTC ISO strings.
+    Pydantic models (also nested in dicts and lists) are dumped in JSON mode first, so
+    datetimes become UTC ISO strings.
     """
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
+    value = to_jsonable_python(value)
     return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -1,0 +1,187 @@
+"""``tb``: the command-line shell over ``functions/``. Parses arguments, builds sources,
+calls a stage's ``run``, writes through ``shared.store``, and turns ``PipelineError`` into a
+clear message and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from shared.errors import PipelineError
+
+__all__ = ["cli", "main"]
+
+logger = logging.getLogger("tb")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AsOf(click.ParamType):
+    """An ISO-8601 time; ``Z`` or an offset, or naive (taken as UTC)."""
+
+    name = "ISO_TIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 time (e.g. 2026-11-20T12:00:00Z)", param, ctx)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+
+def as_of_option(f: F) -> F:
+    return click.option(
+        "--as-of",
+        type=AsOf(),
+        default=None,
+        help="Decision time (ISO-8601, UTC if no offset). Default: now, floored to the hour.",
+    )(f)
+
+
+def artifacts_dir_option(f: F) -> F:
+    return click.option(
+        "--artifacts-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Root under which runs/, universe_runs/ and eval_runs/ live.",
+    )(f)
+
+
+def seed_option(f: F) -> F:
+    return click.option("--seed", type=int, default=7, show_default=True,
+                        help="Seed of the synthetic feed and of any randomness.")(f)
+
+
+def pipeline_errors(f: F) -> F:
+    """Turn PipelineError into a ClickException (message, exit 1)."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except PipelineError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def default_as_of() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(minute=0, second=0, microsecond=0)
+
+
+@click.group()
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Tracer Bullet: a market-narrative signal agent.
+
+    Every command works offline on the embedded default (seeded synthetic feed, offline
+    sentiment); setting provider keys switches `tb run --live` to real services.
+    Synthetic results say nothing about live performance.
+
+    Example:
+
+        tb run --seed 7 --as-of 2026-11-20T12:00:00Z --artifacts-dir /tmp/tb
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command("run")
+@seed_option
+@as_of_option
+@artifacts_dir_option
+@click.option("--symbol", default=None, help="Symbol to run (default: config/tracer.yaml).")
+@click.option("--feed", type=click.Choice(["synthetic", "replay"]), default="synthetic",
+              show_default=True, help="Offline data source (ignored with --live).")
+@click.option("--live", is_flag=True, help="Use real providers for every key that is set.")
+@click.option("--timings", is_flag=True,
+              help="Record decision latencies in the artifacts (makes them non-reproducible).")
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="Send the digest to Telegram when its keys are set (else print it).")
+@pipeline_errors
+def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: str | None,
+                feed: str, live: bool, timings: bool, notify: bool) -> None:
+    """Run one tracer cycle for a symbol and write its artifacts under runs/.
+
+    Prints the Telegram-style digest. Two runs with the same seed, as-of and config write
+    byte-identical files (unless --timings).
+
+    Example:
+
+        tb run --seed 7 --as-of 2026-11-20T12:00:00Z --artifacts-dir /tmp/tb
+    """
+    from functions.tracer.app import run_tracer
+
+    result = run_tracer(
+        seed=seed, as_of=as_of or default_as_of(), artifacts_dir=artifacts_dir, symbol=symbol,
+        feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
+    )
+    for part in result.run.digest.parts:
+        click.echo(part)
+        click.echo()
+    click.echo(f"artifacts: {result.paths['run']}", err=True)
+
+
+@cli.command("validate")
+@artifacts_dir_option
+def validate_command(artifacts_dir: Path) -> None:
+    """Check every artifact under --artifacts-dir against its schema and manifest digests.
+
+    Exits 1 and names each bad file and field when anything fails.
+
+    Example:
+
+        tb validate --artifacts-dir /tmp/tb
+    """
+    from shared.store.validate import validate_tree
+
+    count, problems = validate_tree(artifacts_dir)
+    for problem in problems:
+        click.echo(f"INVALID {problem}", err=True)
+    bad_files = len({p.path for p in problems})
+    click.echo(f"checked {count} files: {count - bad_files} valid, {bad_files} invalid")
+    if problems:
+        sys.exit(1)
+
+
+@cli.group("index")
+def index_group() -> None:
+    """The SQLite index of runs and envelopes (derived from the artifacts)."""
+
+
+@index_group.command("rebuild")
+@artifacts_dir_option
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Index file (default: <artifacts-dir>/.tb-cache/index.sqlite).")
+@pipeline_errors
+def index_rebuild(artifacts_dir: Path, db: Path | None) -> None:
+    """Rebuild the index from the artifacts.
+
+    Example:
+
+        tb index rebuild --artifacts-dir .
+    """
+    from shared.store.index import rebuild_index
+
+    target = db or artifacts_dir / ".tb-cache" / "index.sqlite"
+    counts = rebuild_index(artifacts_dir, target)
+    click.echo(json.dumps({"db": str(target), **counts}, sort_keys=True))
+
+
+def main() -> None:
+    cli(prog_name="tb")

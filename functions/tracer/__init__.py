@@ -1,0 +1,1 @@
+"""The tracer stage: one symbol through providers, features, bots, digest and artifacts."""

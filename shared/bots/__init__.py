@@ -1,0 +1,1 @@
+"""Decision bots: the shared interface, the runner, and one folder per bot."""

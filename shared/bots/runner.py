@@ -1,0 +1,188 @@
+"""Run a bot on one input and always get a ReportEnvelope back.
+
+The runner, not the bot, enforces the rules:
+
+* ``stub`` and ``quarantine`` modes do not call the bot (decision ``none``, status skipped);
+* an input that fails validation gives a *failed* envelope (``BOT_INPUT_INVALID``);
+* an exception inside the bot gives a *failed* envelope (``BOT_EXCEPTION``);
+* a decision beyond the bot's authority is refused (``BOT_AUTHORITY_VIOLATION``);
+* every emitted reason code must be registered (else :class:`UnknownReasonCode`: a bug);
+* ``effective`` is true only when mode and authority allow the decision to act:
+  advisory mode lets advice (triggers) through, enforced mode also lets gates block,
+  shadow mode records everything and lets nothing act.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.config import config_digest
+from shared.contracts import (
+    Decision,
+    EnvelopeStatus,
+    Mode,
+    ReportEnvelope,
+    canonical_json,
+    sha256_hex,
+)
+from shared.errors import ConfigError
+from shared.reason_codes import ReasonCodeRegistry
+
+__all__ = ["BotRunner", "is_effective"]
+
+logger = logging.getLogger(__name__)
+
+
+def is_effective(mode: Mode, decision: Decision) -> bool:
+    """Whether a decision acts in this mode (authority is checked separately)."""
+    if decision not in (Decision.TRIGGER, Decision.BLOCK):
+        return False
+    if mode is Mode.ENFORCED:
+        return True
+    return mode is Mode.ADVISORY and decision is Decision.TRIGGER
+
+
+@dataclass
+class BotRunner:
+    """Holds one configured bot in one mode and turns its decisions into envelopes."""
+
+    bot: Bot[Any, Any]
+    mode: Mode
+    registry: ReasonCodeRegistry
+    timer: Callable[[], float] | None = None  # monotonic seconds; None: latency not recorded
+    decisions_total: int = 0
+    errors_total: int = 0
+    latency_ms_total: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in self.bot.mode_support:
+            supported = ", ".join(sorted(m.value for m in self.bot.mode_support))
+            raise ConfigError(
+                f"bot {self.bot.name}: mode {self.mode.value!r} is not supported "
+                f"(supported: {supported})"
+            )
+        config: BotConfig = self.bot.config
+        self.config_version = config_digest({"mode": self.mode.value, "params": config})
+
+    def run(
+        self, inputs: BaseModel | Mapping[str, Any], *, as_of: datetime, symbol: str | None
+    ) -> ReportEnvelope:
+        """Decide on ``inputs`` (a model or a raw mapping to validate)."""
+        started = self.timer() if self.timer else None
+        raw = inputs.model_dump(mode="json") if isinstance(inputs, BaseModel) else inputs
+        inputs_digest = sha256_hex(canonical_json(raw))[:16]
+        result = self._decide(inputs)
+        self.registry.check(result.reason_codes)
+        latency = None
+        if started is not None and self.timer is not None:
+            latency = round((self.timer() - started) * 1000.0, 3)
+            self.latency_ms_total += latency
+        self.decisions_total += 1
+        if result.status is EnvelopeStatus.FAILED:
+            self.errors_total += 1
+        bot = self.bot
+        return ReportEnvelope(
+            bot=bot.name,
+            bot_version=bot.version,
+            authority=bot.authority,
+            mode=self.mode,
+            symbol=symbol,
+            as_of=as_of,
+            status=result.status,
+            decision=result.decision,
+            effective=is_effective(self.mode, result.decision),
+            reason_codes=result.reason_codes,
+            rationale=result.rationale,
+            config_version=self.config_version,
+            inputs_digest=inputs_digest,
+            latency_ms=latency,
+            forecast=result.forecast,
+            evidence_lines=tuple(item.line for item in result.evidence),
+            evidence=result.evidence,
+            numbers=dict(result.numbers),
+        )
+
+    def fail(
+        self,
+        code: str,
+        rationale: str,
+        *,
+        as_of: datetime,
+        symbol: str | None,
+        codes: tuple[str, ...] = (),
+    ) -> ReportEnvelope:
+        """A failure envelope for a decision the pipeline could not even ask the bot for
+        (no bars, provider down, stale data). ``codes`` adds the providers' reason codes."""
+        reason_codes = tuple(dict.fromkeys((code, *codes)))
+        self.registry.check(reason_codes)
+        self.decisions_total += 1
+        self.errors_total += 1
+        bot = self.bot
+        return ReportEnvelope(
+            bot=bot.name,
+            bot_version=bot.version,
+            authority=bot.authority,
+            mode=self.mode,
+            symbol=symbol,
+            as_of=as_of,
+            status=EnvelopeStatus.FAILED,
+            decision=Decision.ABSTAIN,
+            effective=False,
+            reason_codes=reason_codes,
+            rationale=rationale[:500],
+            config_version=self.config_version,
+            inputs_digest=sha256_hex(canonical_json({"failure": reason_codes}))[:16],
+        )
+
+    def _decide(self, inputs: BaseModel | Mapping[str, Any]) -> BotDecision:
+        bot = self.bot
+        if self.mode in (Mode.STUB, Mode.QUARANTINE):
+            code = "BOT_STUB" if self.mode is Mode.STUB else "BOT_QUARANTINED"
+            return BotDecision(
+                decision=Decision.NONE,
+                status=EnvelopeStatus.SKIPPED,
+                reason_codes=(code,),
+                rationale=f"{bot.name} is in {self.mode.value} mode and was not run",
+            )
+        try:
+            typed = (
+                inputs
+                if isinstance(inputs, bot.input_model)
+                else bot.input_model.model_validate(
+                    inputs.model_dump() if isinstance(inputs, BaseModel) else inputs
+                )
+            )
+        except ValidationError as e:
+            first = e.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "<input>"
+            return _failure("BOT_INPUT_INVALID", f"input rejected at {where}: {first['msg']}")
+        try:
+            result = bot.decide(typed)
+        except Exception as e:  # the runner's contract: a bot crash is a failure envelope
+            logger.exception("bot %s raised while deciding", bot.name)
+            return _failure("BOT_EXCEPTION", f"{bot.name} raised {type(e).__name__}")
+        if (
+            result.status is EnvelopeStatus.OK
+            and result.decision.required_authority.rank > bot.authority.rank
+        ):
+            return _failure(
+                "BOT_AUTHORITY_VIOLATION",
+                f"{bot.name} ({bot.authority.value}) may not {result.decision.value}",
+            )
+        return result
+
+
+def _failure(code: str, rationale: str) -> BotDecision:
+    return BotDecision(
+        decision=Decision.ABSTAIN,
+        status=EnvelopeStatus.FAILED,
+        reason_codes=(code,),
+        rationale=rationale[:500],
+    )

@@ -1,0 +1,171 @@
+"""Behaviour config from YAML (secrets never live here: see ``shared.settings``).
+
+:func:`load_yaml_model` validates a YAML file against a pydantic model whose config forbids
+unknown keys, and turns a validation failure into a :class:`ConfigError` that names the file,
+the line, the key and, for numbers, the allowed range::
+
+    config/bots/divergence.yaml:7: params.divergence_threshold: Input should be less than
+    or equal to 2 (got 5.0; allowed range [0.05, 2.0])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from shared.contracts import canonical_json, sha256_hex
+from shared.errors import ConfigError
+
+__all__ = ["config_digest", "config_dir", "load_yaml_model", "project_root", "read_yaml"]
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@lru_cache(maxsize=1)
+def project_root() -> Path:
+    """The directory holding ``config/``: ``$TB_HOME``, else the nearest parent of the working
+    directory that has ``config/reason_codes.yaml``, else the source checkout."""
+    env = os.environ.get("TB_HOME")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "config" / "reason_codes.yaml").is_file():
+            return candidate
+    return Path(__file__).resolve().parents[1]
+
+
+def config_dir() -> Path:
+    return project_root() / "config"
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; a missing file or a syntax error is a ConfigError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file ({e.strerror})") from e
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: invalid YAML: {e}") from e
+
+
+def load_yaml_model(path: Path, model: type[ModelT]) -> ModelT:
+    """Read ``path`` and validate it as ``model``; errors name file, line, key and range."""
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        lines = _key_lines(path)
+        messages = [_describe(error, model, lines) for error in e.errors()]
+        raise ConfigError(f"{path}: invalid config\n" + "\n".join(messages)) from e
+
+
+def config_digest(value: BaseModel | Mapping[str, Any]) -> str:
+    """A 16-hex digest of a config's canonical JSON: the config version."""
+    return sha256_hex(canonical_json(value))[:16]
+
+
+# Map each dotted key path in a YAML file to its 1-based line number.
+def _key_lines(path: Path) -> dict[str, int]:
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    out: dict[str, int] = {}
+
+    def walk(current: yaml.Node | None, prefix: str) -> None:
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                key = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                out[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                key = f"{prefix}.{index}" if prefix else str(index)
+                out[key] = item.start_mark.line + 1
+                walk(item, key)
+
+    walk(node, "")
+    return out
+
+
+def _describe(error: Mapping[str, Any], model: type[BaseModel], lines: Mapping[str, int]) -> str:
+    loc = tuple(str(part) for part in error["loc"])
+    key = ".".join(loc) or "<root>"
+    line = _nearest_line(loc, lines)
+    where = f"line {line}: " if line else ""
+    message = str(error["msg"])
+    if error["type"] == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        message = f"unknown key {loc[-1]!r}" + (f" (allowed keys: {allowed})" if allowed else "")
+    else:
+        message += f" (got {error.get('input')!r})"
+        bounds = _field_bounds(model, loc)
+        if bounds:
+            message += f"; allowed range {bounds}"
+    return f"  {where}{key}: {message}"
+
+
+def _nearest_line(loc: tuple[str, ...], lines: Mapping[str, int]) -> int | None:
+    for end in range(len(loc), 0, -1):
+        line = lines.get(".".join(loc[:end]))
+        if line:
+            return line
+    return None
+
+
+def _field_info(model: type[BaseModel], loc: tuple[str, ...]) -> FieldInfo | None:
+    current: Any = model
+    info: FieldInfo | None = None
+    for part in loc:
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return info if part.isdigit() else None
+        info = fields[part]
+        current = info.annotation
+    return info
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[str, ...]) -> str:
+    current: Any = model
+    if loc:
+        info = _field_info(model, loc)
+        current = info.annotation if info else None
+    fields = getattr(current, "model_fields", None)
+    return ", ".join(sorted(fields)) if fields else ""
+
+
+def _field_bounds(model: type[BaseModel], loc: tuple[str, ...]) -> str:
+    info = _field_info(model, loc)
+    if info is None:
+        return ""
+    lo = hi = None
+    lo_open = hi_open = False
+    for meta in info.metadata:
+        if isinstance(meta, Ge):
+            lo = meta.ge
+        elif isinstance(meta, Gt):
+            lo, lo_open = meta.gt, True
+        elif isinstance(meta, Le):
+            hi = meta.le
+        elif isinstance(meta, Lt):
+            hi, hi_open = meta.lt, True
+    if lo is None and hi is None:
+        return ""
+    left = "(" if lo_open or lo is None else "["
+    right = ")" if hi_open or hi is None else "]"
+    return f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"

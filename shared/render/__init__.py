@@ -1,0 +1,1 @@
+"""Pure text rendering: Telegram MarkdownV2 digests and Markdown summaries."""

@@ -1,0 +1,109 @@
+"""Render run results as Telegram MarkdownV2 text. Pure: no I/O, tested on exact strings.
+
+Escaping follows the Bot API: outside entities, each of ``_*[]()~`>#+-=|{}.!`` and the
+backslash is escaped with a backslash. Messages are split on line boundaries so that every
+part, *after* escaping, stays within ``MAX_MESSAGE_CHARS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.contracts import Decision, Direction, ReportEnvelope, RunManifest
+
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "confidence_word",
+    "escape_markdown_v2",
+    "render_tracer_run",
+    "split_message",
+]
+
+MAX_MESSAGE_CHARS = 4096
+_SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
+
+
+def escape_markdown_v2(text: str) -> str:
+    """Escape every MarkdownV2 special character in plain text."""
+    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
+
+
+def confidence_word(strength: float) -> str:
+    """A number-free word for a forecast's strength (|2p - 1|)."""
+    if strength >= 0.5:
+        return "high"
+    if strength >= 0.25:
+        return "moderate"
+    return "low"
+
+
+def split_message(lines: Sequence[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Join already-escaped lines into parts of at most ``limit`` characters.
+
+    A single line longer than the limit is cut at the limit, never inside an escape pair.
+    """
+    parts: list[str] = []
+    current = ""
+    for line in lines:
+        for chunk in _cut(line, limit):
+            candidate = f"{current}\n{chunk}" if current else chunk
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = chunk
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _cut(line: str, limit: int) -> list[str]:
+    out = []
+    while len(line) > limit:
+        cut = limit
+        if line[cut - 1] == "\\":  # never split "\x" apart
+            cut -= 1
+        out.append(line[:cut])
+        line = line[cut:]
+    out.append(line)
+    return out
+
+
+def _decision_lines(envelope: ReportEnvelope) -> list[str]:
+    forecast = envelope.forecast
+    if envelope.decision is Decision.TRIGGER and forecast is not None:
+        arrow = "⬆️" if forecast.direction is Direction.UP else "⬇️"
+        head = (
+            f"{arrow} *{escape_markdown_v2(forecast.symbol)}* "
+            f"{escape_markdown_v2(forecast.direction.value)}, "
+            f"{confidence_word(forecast.strength)} confidence"
+        )
+    else:
+        head = f"⏸ *{escape_markdown_v2(envelope.symbol or '')}* no trigger"
+    lines = [head]
+    lines += [f"• {escape_markdown_v2(line)}" for line in envelope.evidence_lines]
+    lines.append(f"_{escape_markdown_v2(envelope.rationale)}_")
+    return lines
+
+
+def render_tracer_run(
+    *,
+    run_id: str,
+    symbol: str,
+    envelopes: Sequence[ReportEnvelope],
+    manifest: RunManifest,
+    limit: int = MAX_MESSAGE_CHARS,
+) -> list[str]:
+    """The digest of one tracer run: decision, evidence, health, and the trace id (the run
+    id, which names the artifact file)."""
+    lines = [f"*Tracer Bullet* {escape_markdown_v2(symbol)}"]
+    primary = [e for e in envelopes if e.bot == "divergence"]
+    for envelope in primary or list(envelopes[:1]):
+        lines += _decision_lines(envelope)
+    if manifest.degraded:
+        reasons = ", ".join(manifest.degraded_reasons)
+        lines.append(f"⚠️ degraded: {escape_markdown_v2(reasons)}")
+    if manifest.feed == "synthetic":
+        lines.append(escape_markdown_v2("(synthetic feed: says nothing about live markets)"))
+    lines.append(f"trace `{run_id}`")
+    return split_message(lines, limit)

@@ -1,0 +1,1 @@
+"""Artifact IO: atomic writes, schema validation, and the derived SQLite index."""

@@ -1,0 +1,60 @@
+"""Write files so that a crash never leaves half of one: temp file in the same folder, then
+``os.replace``. A set of files is written as a batch: all are rendered and validated first,
+and only then moved into place."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["PendingFile", "atomic_write_bytes", "commit_files", "parquet_bytes"]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (same-directory temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file rendered in memory, waiting to be written."""
+
+    relpath: str
+    data: bytes
+
+
+def commit_files(root: Path, files: Iterable[PendingFile]) -> list[Path]:
+    """Write every pending file under ``root``; the last one is written last (put the file
+    that refers to the others there, so readers never see a dangling reference)."""
+    written = []
+    for item in files:
+        target = root / item.relpath
+        atomic_write_bytes(target, item.data)
+        written.append(target)
+    return written
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Serialize a frame to Parquet deterministically (no pandas metadata, no index)."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()

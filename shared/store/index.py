@@ -1,0 +1,71 @@
+"""A SQLite index of runs and envelopes, derived from the artifacts (never the source of
+truth: delete it and ``tb index rebuild`` makes it again, identically)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from shared.contracts import TracerRun
+from shared.errors import ArtifactError
+from shared.store.validate import iter_artifacts
+
+__all__ = ["rebuild_index"]
+
+_SCHEMA = """
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY, stage TEXT NOT NULL, as_of TEXT NOT NULL, symbol TEXT,
+    feed TEXT NOT NULL, degraded INTEGER NOT NULL, degraded_reasons TEXT NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE TABLE envelopes (
+    run_id TEXT NOT NULL REFERENCES runs(run_id), bot TEXT NOT NULL, bot_version TEXT NOT NULL,
+    mode TEXT NOT NULL, symbol TEXT, as_of TEXT NOT NULL, status TEXT NOT NULL,
+    decision TEXT NOT NULL, effective INTEGER NOT NULL, reason_codes TEXT NOT NULL,
+    p_up REAL, horizon_hours INTEGER, latency_ms REAL
+);
+CREATE INDEX envelopes_by_symbol ON envelopes(symbol, as_of);
+"""
+
+
+def rebuild_index(root: Path, db_path: Path) -> dict[str, int]:
+    """Rebuild ``db_path`` from every tracer run under ``root``; returns row counts."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    counts = {"runs": 0, "envelopes": 0}
+    with sqlite3.connect(tmp) as conn:
+        conn.executescript(_SCHEMA)
+        for path in iter_artifacts(root):
+            if path.suffix != ".json" or not path.name.startswith("tracer-"):
+                continue
+            if path.name.endswith(".inputs.json"):
+                continue
+            try:
+                run = TracerRun.model_validate_json(path.read_bytes())
+            except ValueError as e:
+                raise ArtifactError(f"{path}: not a valid tracer run ({e})") from e
+            _insert(conn, run, path.relative_to(root).as_posix())
+            counts["runs"] += 1
+            counts["envelopes"] += len(run.envelopes)
+    conn.close()
+    tmp.replace(db_path)
+    return counts
+
+
+def _insert(conn: sqlite3.Connection, run: TracerRun, rel: str) -> None:
+    m = run.manifest
+    conn.execute(
+        "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (run.run_id, m.stage, m.as_of.isoformat(), run.symbol, m.feed, int(m.degraded),
+         json.dumps(list(m.degraded_reasons)), rel),
+    )
+    for e in run.envelopes:
+        conn.execute(
+            "INSERT INTO envelopes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run.run_id, e.bot, e.bot_version, e.mode.value, e.symbol, e.as_of.isoformat(),
+             e.status.value, e.decision.value, int(e.effective), json.dumps(list(e.reason_codes)),
+             e.forecast.p_up if e.forecast else None,
+             e.forecast.horizon_hours if e.forecast else None, e.latency_ms),
+        )

@@ -1,0 +1,175 @@
+"""Check every artifact under an artifacts root (``tb validate``).
+
+Each ``*.json`` under ``runs/``, ``universe_runs/`` and ``eval_runs/`` must parse, carry a
+known ``type``, validate against ``schemas/<type>.schema.json`` and against its pydantic
+model (which adds the cross-field invariants), and match the digests its manifest lists.
+Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular. Nothing is
+skipped: a file that cannot be checked is a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts import sha256_hex
+from shared.errors import ContractViolation
+from shared.features.frames import validate_bars_frame
+from shared.schemas.export import ARTIFACT_MODELS, render_schemas
+
+__all__ = [
+    "ARTIFACT_ROOTS",
+    "Problem",
+    "check_artifact_bytes",
+    "iter_artifacts",
+    "validate_file",
+    "validate_tree",
+]
+
+ARTIFACT_ROOTS = ("runs", "universe_runs", "eval_runs")
+_CHECKED_SUFFIXES = (".json", ".parquet", ".csv")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.path}{where}: {self.message}"
+
+
+def iter_artifacts(root: Path) -> Iterator[Path]:
+    for name in ARTIFACT_ROOTS:
+        base = root / name
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file() and path.suffix in _CHECKED_SUFFIXES:
+                    if not path.name.startswith("."):
+                        yield path
+
+
+def validate_tree(root: Path) -> tuple[int, list[Problem]]:
+    """Return (files checked, problems)."""
+    problems: list[Problem] = []
+    count = 0
+    for path in iter_artifacts(root):
+        count += 1
+        problems.extend(validate_file(path, root))
+    return count, problems
+
+
+def validate_file(path: Path, root: Path) -> list[Problem]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return [Problem(rel, "", f"unreadable: {e.strerror}")]
+    if path.suffix == ".parquet":
+        return _validate_parquet(rel, data)
+    if path.suffix == ".csv":
+        return _validate_csv(rel, data)
+    return _validate_json(rel, data, root)
+
+
+def check_artifact_bytes(rel: str, data: bytes) -> list[Problem]:
+    """Validate an artifact before it is written (schema, model; not the manifest's files,
+    which are checked by ``tb validate`` once everything is on disk)."""
+    if rel.endswith(".parquet"):
+        return _validate_parquet(rel, data)
+    if rel.endswith(".csv"):
+        return _validate_csv(rel, data)
+    return _validate_json(rel, data, None)
+
+
+def _validate_json(rel: str, data: bytes, root: Path | None) -> list[Problem]:
+    try:
+        doc = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return [Problem(rel, "", f"not valid JSON: {e}")]
+    if not isinstance(doc, dict):
+        return [Problem(rel, "", "top level must be a JSON object")]
+    kind = doc.get("type")
+    model = ARTIFACT_MODELS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        known = ", ".join(sorted(ARTIFACT_MODELS))
+        return [Problem(rel, "type", f"unknown artifact type {kind!r} (known: {known})")]
+    problems = [
+        Problem(rel, "/".join(str(p) for p in err.absolute_path) or "<root>", err.message)
+        for err in sorted(_validator(kind).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    ]
+    if problems:
+        return problems
+    try:
+        instance = model.model_validate_json(data)
+    except ValidationError as e:
+        return [
+            Problem(rel, ".".join(str(p) for p in err["loc"]) or "<root>", err["msg"])
+            for err in e.errors()
+        ]
+    return [] if root is None else _check_manifest_files(rel, instance, root)
+
+
+def _check_manifest_files(rel: str, instance: BaseModel, root: Path) -> list[Problem]:
+    manifest: Any = getattr(instance, "manifest", None)
+    files: dict[str, str] = getattr(manifest, "files", {}) if manifest is not None else {}
+    problems = []
+    for name, digest in sorted(files.items()):
+        target = root / name
+        if not target.is_file():
+            problems.append(Problem(rel, f"manifest.files.{name}", "listed file is missing"))
+        elif sha256_hex(target.read_bytes()) != digest:
+            problems.append(
+                Problem(rel, f"manifest.files.{name}", "file does not match its sha256")
+            )
+    return problems
+
+
+def _validate_parquet(rel: str, data: bytes) -> list[Problem]:
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except Exception as e:  # pyarrow raises several unrelated types for corrupt files
+        return [Problem(rel, "", f"not a readable Parquet file: {type(e).__name__}: {e}")]
+    if "symbol" not in frame.columns:
+        return [Problem(rel, "symbol", "bars file has no symbol column")]
+    problems = []
+    for symbol, group in frame.groupby("symbol", sort=True):
+        try:
+            validate_bars_frame(group, symbol=str(symbol))
+        except ContractViolation as e:
+            problems.append(Problem(rel, str(symbol), str(e)))
+    return problems
+
+
+def _validate_csv(rel: str, data: bytes) -> list[Problem]:
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    except (UnicodeDecodeError, csv.Error) as e:
+        return [Problem(rel, "", f"not valid CSV: {e}")]
+    if not rows:
+        return [Problem(rel, "", "empty CSV (no header)")]
+    width = len(rows[0])
+    return [
+        Problem(rel, f"line {number}", f"{len(row)} fields, header has {width}")
+        for number, row in enumerate(rows[1:], start=2)
+        if len(row) != width
+    ]
+
+
+@lru_cache(maxsize=None)
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(render_schemas()[f"{kind}.schema.json"])
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)  # type: ignore[no-any-return]
