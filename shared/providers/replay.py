@@ -1,0 +1,443 @@
+"""The replay feed: recorded bars and narratives served point-in-time (``tb run --feed replay``).
+
+Bar files are parsed by :mod:`shared.providers.replay_loaders`; narrative files here.
+
+Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
+
+* Semicolon-separated, standard CSV quoting. ``date`` is ``D-M-YYYY HH:MM`` (day first, not
+  zero-padded) and is read as UTC: the set states no zone and its sites publish in UTC.
+* The set has no fetch time, so the replay assumes a fixed delay: ``fetched_at =
+  published_at + fetch_delay`` (default 5 minutes, configurable, must be >= 0).
+* ``subject`` maps to symbols (``bitcoin`` -> BTC-USD, ``ethereum`` -> ETH-USD); any other
+  subject maps by keyword in title or text (bitcoin/BTC, ether/ethereum/ETH); items that map
+  to nothing are dropped (counted in the log).
+* ``headline`` is ``title``; ``summary`` is ``text``. When the title is missing (28 rows) the
+  text becomes the headline and the summary is left empty, so it is not scored twice.
+* ``narrative_id`` is the first 16 hex of sha256 of the URL, or, without a URL (60 rows), of
+  ``headline + "\\n" + published_at``. Items with the same id are duplicates: the first
+  published is kept. Same title with a different URL is kept (syndication is real).
+* The ``sentiment`` column is ignored: it is TextBlob-style machine output, not a label, and
+  using it would score our scorer against another model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from shared.contracts import Narrative, Timeframe, format_utc, sha256_hex
+from shared.errors import ConfigError, ContractViolation
+from shared.providers.replay_loaders import load_bars_file, read_csv_lines
+
+__all__ = [
+    "DEFAULT_BARS_FILES",
+    "DEFAULT_FETCH_DELAY",
+    "DEFAULT_KEYWORD_SYMBOLS",
+    "DEFAULT_NEWS_FILES",
+    "DEFAULT_SUBJECT_SYMBOLS",
+    "ReplayFeed",
+    "default_replay_feed",
+    "load_cryptonews_csv",
+    "load_narratives_file",
+    "load_news_file",
+    "shared_data_dir",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_FETCH_DELAY = timedelta(minutes=5)
+DEFAULT_SUBJECT_SYMBOLS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"bitcoin": ("BTC-USD",), "ethereum": ("ETH-USD",)}
+)
+DEFAULT_KEYWORD_SYMBOLS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {r"\b(?:bitcoin|btc)\b": ("BTC-USD",), r"\b(?:ether|ethereum|eth)\b": ("ETH-USD",)}
+)
+DEFAULT_BARS_FILES: Mapping[str, str] = MappingProxyType(
+    {
+        "BTC-USD": "crypto-bitstamp-cdd-2022/Bitstamp_BTCUSD_1h.csv",
+        "ETH-USD": "crypto-bitstamp-cdd-2022/Bitstamp_ETHUSD_1h.csv",
+    }
+)
+DEFAULT_NEWS_FILES: tuple[str, ...] = ("news-crypto-cryptonews-2021-2022/cryptonews.csv",)
+
+_CRYPTONEWS_COLUMNS = ("date", "source", "subject", "text", "title", "url")
+_OWN_CSV_COLUMNS = ("narrative_id", "headline", "source", "symbols", "published_at", "fetched_at")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def shared_data_dir() -> Path | None:
+    """``$TB_SHARED_DATA`` if set (it must exist), else ``<repo root>/../shared/data`` or None."""
+    configured = os.environ.get("TB_SHARED_DATA")
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_dir():
+            raise ConfigError(f"TB_SHARED_DATA={configured!r} is not a directory")
+        return path
+    candidate = Path(__file__).resolve().parents[3] / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+def load_cryptonews_csv(
+    path: Path,
+    *,
+    fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
+    subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+    keyword_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_KEYWORD_SYMBOLS,
+) -> list[Narrative]:
+    """Load the crypto news CSV as narratives sorted by publication (decisions: module doc)."""
+    if fetch_delay < timedelta(0):
+        raise ConfigError(f"fetch_delay must be >= 0 (got {fetch_delay})")
+    path = Path(path)
+    raw = read_csv_lines(path, sep=";")
+    missing = [name for name in _CRYPTONEWS_COLUMNS if name not in raw.columns]
+    if missing:
+        raise ContractViolation(f"{path}: missing columns {missing}")
+    raw = raw.assign(**{name: raw[name].str.strip() for name in _CRYPTONEWS_COLUMNS})
+    published = pd.to_datetime(raw["date"], format="%d-%m-%Y %H:%M", errors="coerce")
+    if published.isna().any():
+        row = int(np.flatnonzero(published.isna().to_numpy())[0])
+        line, value = raw["_line"].iloc[row], raw["date"].iloc[row]
+        raise ContractViolation(f"{path}:{line}: date is not D-M-YYYY HH:MM: {value!r}")
+    raw = (
+        raw.assign(published=published.dt.tz_localize("UTC"))
+        .rename(columns={"_line": "line"})  # itertuples renames underscored fields
+        .sort_values("published", kind="stable")
+    )
+    patterns = [(re.compile(p, re.IGNORECASE), symbols) for p, symbols in keyword_symbols.items()]
+    seen: set[str] = set()
+    out: list[Narrative] = []
+    counts = {"duplicate": 0, "unmapped": 0, "empty": 0, "headline_from_text": 0}
+    for row in raw.itertuples(index=False):
+        title, text, url = str(row.title), str(row.text), str(row.url)
+        symbols = tuple(subject_symbols.get(str(row.subject).lower(), ()))
+        if not symbols:
+            symbols = _keyword_symbols(f"{title} {text}", patterns)
+        if not symbols:
+            counts["unmapped"] += 1
+            continue
+        if not (title or text):
+            counts["empty"] += 1
+            continue
+        if not title:
+            counts["headline_from_text"] += 1
+        published_at = row.published.to_pydatetime()
+        headline = title or text
+        key = url or f"{headline}\n{format_utc(published_at)}"
+        narrative_id = sha256_hex(key)[:16]
+        if narrative_id in seen:
+            counts["duplicate"] += 1
+            continue
+        seen.add(narrative_id)
+        record = {
+            "narrative_id": narrative_id,
+            "headline": headline,
+            "summary": text if title else None,
+            "source": str(row.source),
+            "url": url or None,
+            "symbols": symbols,
+            "published_at": published_at,
+            "fetched_at": published_at + fetch_delay,
+        }
+        out.append(_narrative(record, f"{path}:{row.line}"))
+    logger.info(
+        "loaded %s: %d rows -> %d narratives (fetch delay %s assumed); dropped %d duplicate, "
+        "%d unmapped, %d empty; headline from text on %d",
+        path.name,
+        len(raw),
+        len(out),
+        fetch_delay,
+        counts["duplicate"],
+        counts["unmapped"],
+        counts["empty"],
+        counts["headline_from_text"],
+    )
+    return out
+
+
+def _keyword_symbols(
+    text: str, patterns: Sequence[tuple[re.Pattern[str], tuple[str, ...]]]
+) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for pattern, symbols in patterns:
+        if pattern.search(text):
+            found.update(dict.fromkeys(symbols))
+    return tuple(found)
+
+
+def _narrative(record: Mapping[str, object], where: str) -> Narrative:
+    try:
+        return Narrative.model_validate(record)
+    except ValidationError as e:
+        raise ContractViolation(f"{where}: invalid narrative: {e}") from e
+
+
+def load_narratives_file(path: Path) -> list[Narrative]:
+    """Load our recorded narratives: JSONL of ``Narrative`` records, or CSV with columns
+    ``narrative_id, headline, source, url, symbols`` (``|``-separated), ``published_at,
+    fetched_at`` (ISO-8601 UTC) and optional ``summary``."""
+    path = Path(path)
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        return _load_narratives_jsonl(path)
+    raw = read_csv_lines(path)
+    missing = [name for name in _OWN_CSV_COLUMNS if name not in raw.columns]
+    if missing:
+        raise ContractViolation(f"{path}: missing columns {missing}")
+    out = []
+    for row in raw.to_dict("records"):
+        where = f"{path}:{row['_line']}"
+        record: dict[str, object] = {
+            name: str(row[name]).strip() or None
+            for name in ("narrative_id", "headline", "source", "url", "summary")
+            if name in row
+        }
+        record["symbols"] = tuple(s.strip() for s in str(row["symbols"]).split("|") if s.strip())
+        for name in ("published_at", "fetched_at"):
+            try:
+                record[name] = datetime.fromisoformat(str(row[name]).strip())
+            except ValueError as e:
+                raise ContractViolation(f"{where}: {name} is not ISO-8601: {e}") from e
+        out.append(_narrative(record, where))
+    return out
+
+
+def _load_narratives_jsonl(path: Path) -> list[Narrative]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: file not found") from e
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(Narrative.model_validate_json(line))
+        except ValidationError as e:
+            raise ContractViolation(f"{path}:{number}: invalid narrative: {e}") from e
+    return out
+
+
+def load_news_file(
+    path: Path,
+    *,
+    fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
+    subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+) -> list[Narrative]:
+    """Load narratives from the crypto news CSV (sniffed by header) or our recorded formats."""
+    path = Path(path)
+    if path.suffix.lower() not in {".jsonl", ".ndjson"}:
+        try:
+            with path.open(encoding="utf-8-sig") as handle:
+                header = handle.readline()
+        except FileNotFoundError as e:
+            raise ConfigError(f"{path}: file not found") from e
+        if header.startswith("date;") and "subject" in header:
+            return load_cryptonews_csv(
+                path, fetch_delay=fetch_delay, subject_symbols=subject_symbols
+            )
+    return load_narratives_file(path)
+
+
+@dataclass(frozen=True)
+class _BarSeries:
+    frame: pd.DataFrame
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+
+
+@dataclass(frozen=True)
+class _SymbolNews:
+    positions: np.ndarray  # ascending indices into the feed's sorted narrative tuple
+    fetched_ns: np.ndarray
+    published_ns: np.ndarray
+
+
+class ReplayFeed:
+    """Recorded bars and narratives, loaded lazily once, served point-in-time.
+
+    A MarketFeed and a NewsFeed. Example::
+
+        feed = ReplayFeed({"BTC-USD": Path("btc_1h.csv")}, [Path("news.csv")])
+        feed.bars(["BTC-USD"], start=t0, end=t1, timeframe=Timeframe.HOUR)
+    """
+
+    name = "replay"
+
+    def __init__(
+        self,
+        bars_files: Mapping[str, Path],
+        news_files: Sequence[Path] = (),
+        *,
+        timeframe: Timeframe = Timeframe.HOUR,
+        fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
+        subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+    ) -> None:
+        if fetch_delay < timedelta(0):
+            raise ConfigError(f"fetch_delay must be >= 0 (got {fetch_delay})")
+        self.bars_files = {symbol: Path(path) for symbol, path in bars_files.items()}
+        self.news_files = tuple(Path(path) for path in news_files)
+        self.timeframe = timeframe
+        self.fetch_delay = fetch_delay
+        self.subject_symbols = dict(subject_symbols)
+        self._bars: dict[str, _BarSeries] = {}
+        self._narratives: tuple[Narrative, ...] | None = None
+        self._news_by_symbol: dict[str, _SymbolNews] = {}
+
+    @classmethod
+    def from_paths(
+        cls,
+        bars_files: Mapping[str, str | Path],
+        news_files: Sequence[str | Path] = (),
+        *,
+        base_dir: Path | None = None,
+        timeframe: Timeframe = Timeframe.HOUR,
+        fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
+        subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+    ) -> ReplayFeed:
+        """Resolve paths (relative ones against ``base_dir``) and fail now if any is missing."""
+        root = base_dir or Path.cwd()
+        bars = {symbol: root / Path(path) for symbol, path in bars_files.items()}
+        news = [root / Path(path) for path in news_files]
+        missing = [str(path) for path in [*bars.values(), *news] if not path.is_file()]
+        if missing:
+            raise ConfigError(f"replay feed: files not found: {missing}")
+        return cls(
+            bars,
+            news,
+            timeframe=timeframe,
+            fetch_delay=fetch_delay,
+            subject_symbols=subject_symbols,
+        )
+
+    def bars(
+        self,
+        symbols: Sequence[str],
+        *,
+        start: datetime,
+        end: datetime,
+        timeframe: Timeframe,
+    ) -> dict[str, pd.DataFrame]:
+        """Bars with ``start >= start`` and ``end <= end`` (closed by ``end``) per symbol."""
+        if timeframe is not self.timeframe:
+            raise ConfigError(
+                f"replay feed holds {self.timeframe.value} bars, asked for {timeframe.value}"
+            )
+        unknown = [symbol for symbol in symbols if symbol not in self.bars_files]
+        if unknown:
+            raise ConfigError(
+                f"replay feed has no bars file for {unknown}; configured: "
+                f"{ {s: str(p) for s, p in self.bars_files.items()} }"
+            )
+        start_ns, end_ns = _to_ns(start, "start"), _to_ns(end, "end")
+        out: dict[str, pd.DataFrame] = {}
+        for symbol in symbols:
+            series = self._bar_series(symbol)
+            first = int(np.searchsorted(series.start_ns, start_ns, side="left"))
+            stop = max(first, int(np.searchsorted(series.end_ns, end_ns, side="right")))
+            out[symbol] = series.frame.iloc[first:stop].reset_index(drop=True)
+        return out
+
+    def narratives(
+        self, symbols: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Narrative]:
+        """Narratives about any of ``symbols`` published at or after ``start`` and fetched by
+        ``end``, sorted by (``fetched_at``, ``narrative_id``)."""
+        items = self._load_narratives()
+        start_ns, end_ns = _to_ns(start, "start"), _to_ns(end, "end")
+        parts: list[np.ndarray] = []
+        for symbol in dict.fromkeys(symbols):
+            news = self._news_by_symbol.get(symbol)
+            if news is None:
+                continue
+            # fetched_at >= published_at >= start bounds the slice from below
+            first = int(np.searchsorted(news.fetched_ns, start_ns, side="left"))
+            stop = int(np.searchsorted(news.fetched_ns, end_ns, side="right"))
+            if stop > first:
+                keep = news.published_ns[first:stop] >= start_ns
+                parts.append(news.positions[first:stop][keep])
+        if not parts:
+            return []
+        positions = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        return [items[i] for i in positions.tolist()]
+
+    def _bar_series(self, symbol: str) -> _BarSeries:
+        if symbol not in self._bars:
+            frame = load_bars_file(self.bars_files[symbol], timeframe=self.timeframe)
+            self._bars[symbol] = _BarSeries(
+                frame=frame,
+                start_ns=frame["start"].array.asi8.copy(),
+                end_ns=frame["end"].array.asi8.copy(),
+            )
+        return self._bars[symbol]
+
+    def _load_narratives(self) -> tuple[Narrative, ...]:
+        if self._narratives is None:
+            if not self.news_files:
+                raise ConfigError("replay feed has no news files configured")
+            loaded = [
+                item
+                for path in self.news_files
+                for item in load_news_file(
+                    path, fetch_delay=self.fetch_delay, subject_symbols=self.subject_symbols
+                )
+            ]
+            self._narratives = _dedupe_sorted(loaded)
+            self._news_by_symbol = _index_by_symbol(self._narratives)
+        return self._narratives
+
+
+def _dedupe_sorted(items: Iterable[Narrative]) -> tuple[Narrative, ...]:
+    # one record per narrative_id (the earliest fetched), sorted by (fetched_at, narrative_id)
+    ordered = sorted(items, key=lambda n: (n.fetched_at, n.narrative_id))
+    seen: set[str] = set()
+    unique = []
+    for item in ordered:
+        if item.narrative_id not in seen:
+            seen.add(item.narrative_id)
+            unique.append(item)
+    if len(unique) < len(ordered):
+        logger.info("replay news: dropped %d repeated narrative ids", len(ordered) - len(unique))
+    return tuple(unique)
+
+
+def _index_by_symbol(items: Sequence[Narrative]) -> dict[str, _SymbolNews]:
+    positions: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        for symbol in dict.fromkeys(item.symbols):
+            positions.setdefault(symbol, []).append(index)
+    fetched = np.array([_to_ns(n.fetched_at, "fetched_at") for n in items], dtype="int64")
+    published = np.array([_to_ns(n.published_at, "published_at") for n in items], dtype="int64")
+    out = {}
+    for symbol, indices in positions.items():
+        array = np.array(indices, dtype="int64")
+        out[symbol] = _SymbolNews(array, fetched[array], published[array])
+    return out
+
+
+def _to_ns(value: datetime, name: str) -> int:
+    # an aware datetime as int nanoseconds since the epoch (microsecond precision)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ContractViolation(f"{name} must be timezone-aware (UTC), got {value!r}")
+    return (value - _EPOCH) // _ONE_MICROSECOND * 1000
+
+
+def default_replay_feed(
+    shared_data: Path | None = None, *, fetch_delay: timedelta = DEFAULT_FETCH_DELAY
+) -> ReplayFeed:
+    """The replay feed over ``../shared/data``: Bitstamp BTC/ETH hourly and the crypto news."""
+    root = shared_data or shared_data_dir()
+    if root is None:
+        raise ConfigError("../shared/data not found; set TB_SHARED_DATA")
+    return ReplayFeed.from_paths(
+        DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=root, fetch_delay=fetch_delay
+    )
