@@ -510,6 +510,20 @@ def test_replay_from_paths_missing_file_raises_config_error(tmp_path: Path) -> N
         ReplayFeed.from_paths({"BTC-USD": "nope.csv"}, base_dir=tmp_path)
 
 
+def test_replay_from_paths_relative_paths_and_delay_minutes_applied(tmp_path: Path) -> None:
+    _news_file(tmp_path)
+    feed = ReplayFeed.from_paths(
+        bars_files={"BTC-USD": _hourly_cdd(tmp_path).name},
+        news_files=["cryptonews.csv"],
+        base_dir=tmp_path,
+        fetch_delay_mins=30,
+    )
+    assert feed.bars_files["BTC-USD"] == tmp_path / "cdd_1h.csv"
+    found = feed.narratives(["BTC-USD"], start=T0 - 9999 * HOUR, end=T0 + 9999 * HOUR)
+    assert found
+    assert all(n.fetched_at - n.published_at == timedelta(minutes=30) for n in found)
+
+
 def test_replay_narratives_fetched_after_end_excluded_though_published_before(
     tmp_path: Path,
 ) -> None:

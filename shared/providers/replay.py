@@ -150,18 +150,11 @@ def load_cryptonews_csv(
             "fetched_at": published_at + fetch_delay,
         }
         out.append(_narrative(record, f"{path}:{row.line}"))
+    fixes = ", ".join(f"{name} {count}" for name, count in counts.items())
     logger.info(
-        "loaded %s: %d rows -> %d narratives (fetch delay %s assumed); dropped %d duplicate, "
-        "%d unmapped, %d empty; headline from text on %d",
-        path.name,
-        len(raw),
-        len(out),
-        fetch_delay,
-        counts["duplicate"],
-        counts["unmapped"],
-        counts["empty"],
-        counts["headline_from_text"],
-    )
+        "loaded %s: %d rows -> %d narratives, fetch delay %s assumed; %s",
+        path.name, len(raw), len(out), fetch_delay, fixes,
+    )  # fmt: skip
     return out
 
 
@@ -301,10 +294,11 @@ class ReplayFeed:
         *,
         base_dir: Path | None = None,
         timeframe: Timeframe = Timeframe.HOUR,
-        fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
+        fetch_delay_mins: float = DEFAULT_FETCH_DELAY / timedelta(minutes=1),
         subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
     ) -> ReplayFeed:
-        """Resolve paths (relative ones against ``base_dir``) and fail now if any is missing."""
+        """Build from config values: resolve paths (relative ones against ``base_dir``, default
+        the working directory) and fail now if any file is missing."""
         root = base_dir or Path.cwd()
         bars = {symbol: root / Path(path) for symbol, path in bars_files.items()}
         news = [root / Path(path) for path in news_files]
@@ -315,7 +309,7 @@ class ReplayFeed:
             bars,
             news,
             timeframe=timeframe,
-            fetch_delay=fetch_delay,
+            fetch_delay=timedelta(minutes=fetch_delay_mins),
             subject_symbols=subject_symbols,
         )
 
@@ -432,12 +426,12 @@ def _to_ns(value: datetime, name: str) -> int:
 
 
 def default_replay_feed(
-    shared_data: Path | None = None, *, fetch_delay: timedelta = DEFAULT_FETCH_DELAY
+    shared_data: Path | None = None, *, fetch_delay_mins: float = 5.0
 ) -> ReplayFeed:
     """The replay feed over ``../shared/data``: Bitstamp BTC/ETH hourly and the crypto news."""
     root = shared_data or shared_data_dir()
     if root is None:
         raise ConfigError("../shared/data not found; set TB_SHARED_DATA")
     return ReplayFeed.from_paths(
-        DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=root, fetch_delay=fetch_delay
+        DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=root, fetch_delay_mins=fetch_delay_mins
     )
