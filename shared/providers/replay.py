@@ -5,8 +5,9 @@ Bar files are parsed by :mod:`shared.providers.replay_loaders`; narrative files 
 Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
 
 * Semicolon-separated, standard CSV quoting. ``date`` is ``D-M-YYYY HH:MM`` (day first, not
-  zero-padded) and is read as UTC: the set states no zone (SOURCE.md: probably UTC), and an
-  unknown offset of a few hours is noise next to the fetch-delay assumption below.
+  zero-padded) and is read as UTC. The set states no zone; read as UTC, headline counts
+  correlate best with same-hour |BTC return| (a US zone would put news 4-5 h before moves)
+  and "falls below $20K" (07:16) follows the 06:00 bar that first broke 20K.
 * The set has no fetch time, so the replay assumes a fixed delay: ``fetched_at =
   published_at + fetch_delay`` (default 5 minutes, configurable, must be >= 0).
 * ``subject`` maps to symbols (``bitcoin`` -> BTC-USD, ``ethereum`` -> ETH-USD); any other
