@@ -152,12 +152,12 @@ class BotRunner:
                 rationale=f"{bot.name} is in {self.mode.value} mode and was not run",
             )
         try:
+            # Raw mappings (fixtures, recorded inputs) are validated as JSON, the form they
+            # were recorded in, so strict models accept ISO times.
             typed = (
                 inputs
                 if isinstance(inputs, bot.input_model)
-                else bot.input_model.model_validate(
-                    inputs.model_dump() if isinstance(inputs, BaseModel) else inputs
-                )
+                else bot.input_model.model_validate_json(canonical_json(inputs))
             )
         except ValidationError as e:
             first = e.errors()[0]

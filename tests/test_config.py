@@ -1,0 +1,83 @@
+"""Bad config is refused with the file, the line, the key and the allowed range."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from functions.tracer.config import BotFile, TracerConfig, load_tracer_config
+from shared.config import load_yaml_model
+from shared.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_load_tracer_config_shipped_files_are_valid() -> None:
+    cfg = load_tracer_config(ROOT / "config")
+    assert cfg.symbol == "BTC-USD"
+    assert cfg.divergence.params.horizon_hours > 0
+
+
+def test_bot_config_unknown_key_names_file_line_and_key(config_copy: Path) -> None:
+    path = config_copy / "bots" / "divergence.yaml"
+    _edit(path, "  logistic_slope: 1.2", "  logistic_slope: 1.2\n  divergnce_threshold: 0.5")
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(path, BotFile)
+    message = str(info.value)
+    assert str(path) in message
+    assert "params.divergnce_threshold" in message
+    assert "unknown key" in message
+    line = path.read_text().splitlines().index("  divergnce_threshold: 0.5") + 1
+    assert f"line {line}:" in message
+
+
+def test_bot_config_value_outside_hard_threshold_names_range(config_copy: Path) -> None:
+    path = config_copy / "bots" / "divergence.yaml"
+    _edit(path, "divergence_threshold: 0.6", "divergence_threshold: 5.0")
+    with pytest.raises(ConfigError) as info:
+        load_yaml_model(path, BotFile)
+    message = str(info.value)
+    assert "params.divergence_threshold" in message
+    assert "allowed range [0.05, 2.0]" in message
+    assert "5.0" in message
+
+
+def test_bot_config_wrong_type_is_refused(config_copy: Path) -> None:
+    path = config_copy / "bots" / "divergence.yaml"
+    _edit(path, "horizon_hours: 12", "horizon_hours: twelve")
+    with pytest.raises(ConfigError, match=r"params\.horizon_hours"):
+        load_yaml_model(path, BotFile)
+
+
+def test_bot_config_unsupported_mode_is_refused(config_copy: Path) -> None:
+    path = config_copy / "bots" / "divergence.yaml"
+    _edit(path, "mode: advisory", "mode: yolo")
+    with pytest.raises(ConfigError, match="mode"):
+        load_yaml_model(path, BotFile)
+
+
+def test_tracer_config_yaml_syntax_error_names_line(config_copy: Path) -> None:
+    path = config_copy / "tracer.yaml"
+    path.write_text("symbol: [BTC-USD\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"tracer\.yaml:\d+: invalid YAML"):
+        load_yaml_model(path, TracerConfig)
+
+
+def test_tracer_config_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_tracer_config(tmp_path)

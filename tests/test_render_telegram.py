@@ -1,0 +1,82 @@
+"""Telegram rendering is pure, escaped, split under the limit, and exact."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.contracts import (
+    Authority,
+    Decision,
+    Direction,
+    EnvelopeStatus,
+    Evidence,
+    Forecast,
+    Mode,
+    ReportEnvelope,
+    RunManifest,
+)
+from shared.render.telegram import (
+    MAX_MESSAGE_CHARS,
+    escape_markdown_v2,
+    render_tracer_run,
+    split_message,
+)
+
+T0 = datetime(2026, 3, 2, 14, tzinfo=UTC)
+
+
+def test_escape_markdown_v2_escapes_every_reserved_character() -> None:
+    assert escape_markdown_v2("a_b*c[d](e)~f`g>h#i+j-k=l|m{n}o.p!q\\r") == (
+        "a\\_b\\*c\\[d\\]\\(e\\)\\~f\\`g\\>h\\#i\\+j\\-k\\=l\\|m\\{n\\}o\\.p\\!q\\\\r"
+    )
+
+
+def test_split_message_keeps_every_part_within_the_limit() -> None:
+    lines = [escape_markdown_v2("line-with.dots " * 30) for _ in range(40)]
+    parts = split_message(lines, limit=1000)
+    assert len(parts) > 1
+    assert all(len(p) <= 1000 for p in parts)
+    assert "\n".join(parts).replace("\n", "") == "".join(lines)
+
+
+def test_split_message_never_cuts_an_escape_pair() -> None:
+    line = escape_markdown_v2("." * 50)  # 100 chars of "\."
+    parts = split_message([line], limit=9)
+    assert all(len(p) <= 9 for p in parts)
+    assert all(not p.endswith("\\") or p.endswith("\\\\") for p in parts)
+    assert "".join(parts) == line
+
+
+def test_split_message_empty_input_yields_one_empty_part() -> None:
+    assert split_message([]) == [""]
+
+
+def test_render_tracer_run_trigger_exact_text() -> None:
+    forecast = Forecast(symbol="BTC-USD", as_of=T0, horizon_hours=12, p_up=0.8,
+                        direction=Direction.UP, strength=0.6, bot="divergence", bot_version="1")
+    evidence = (Evidence(line="The narrative is bullish while the price barely moved.",
+                         numbers={"divergence": 0.8}),)
+    envelope = ReportEnvelope(
+        bot="divergence", bot_version="1", authority=Authority.ADVISE, mode=Mode.ADVISORY,
+        symbol="BTC-USD", as_of=T0, status=EnvelopeStatus.OK, decision=Decision.TRIGGER,
+        effective=True, reason_codes=("DIV_TRIGGER",), rationale="bullish narrative diverges",
+        config_version="0123456789abcdef", inputs_digest="0123456789abcdef", forecast=forecast,
+        evidence=evidence, evidence_lines=tuple(e.line for e in evidence),
+    )
+    manifest = RunManifest(
+        run_id="0123456789abcdef", stage="tracer", as_of=T0, seed=1, feed="synthetic",
+        git_sha="x", code_version="0", config_digest="0123456789abcdef",
+        inputs_digest="0123456789abcdef", degraded=True, degraded_reasons=("DATA_STALE",),
+    )
+    parts = render_tracer_run(run_id="0123456789abcdef", symbol="BTC-USD",
+                              envelopes=(envelope,), manifest=manifest)
+    assert parts == [
+        "*Tracer Bullet* BTC\\-USD\n"
+        "⬆️ *BTC\\-USD* up, high confidence\n"
+        "• The narrative is bullish while the price barely moved\\.\n"
+        "_bullish narrative diverges_\n"
+        "⚠️ degraded: DATA\\_STALE\n"
+        "\\(synthetic feed: says nothing about live markets\\)\n"
+        "trace `0123456789abcdef`"
+    ]
+    assert len(parts[0]) <= MAX_MESSAGE_CHARS
