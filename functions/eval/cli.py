@@ -1,0 +1,239 @@
+"""``tb eval``: score forecasts, resolve ours, and write evaluation snapshots.
+
+A thin shell: it parses arguments, builds the feed, calls the stage functions and turns
+:class:`shared.errors.PipelineError` into :class:`click.ClickException`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from shared.errors import PipelineError
+from shared.evaluation.bootstrap import DEFAULT_RESAMPLES
+from shared.evaluation.evaluator import NoValidRowsError, evaluate
+from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
+from shared.evaluation.scoring import N_BINS
+
+if TYPE_CHECKING:
+    from shared.providers.base import MarketFeed
+
+__all__ = ["group"]
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, sort_keys=True, indent=2, allow_nan=False))
+
+
+def _parse_as_of(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise click.BadParameter(f"not an ISO-8601 time: {text!r}") from e
+    if value.tzinfo is None:
+        raise click.BadParameter(f"--as-of needs a timezone (e.g. Z): {text!r}")
+    return value.astimezone(UTC)
+
+
+def _build_feed(name: str, seed: int) -> MarketFeed:
+    if name == "synthetic":
+        try:
+            from shared.providers.synthetic import SyntheticFeed
+        except ImportError as e:
+            raise click.ClickException("the synthetic feed is not available in this build") from e
+        feed: MarketFeed = SyntheticFeed(seed=seed)
+        return feed
+    try:
+        from shared.providers.replay import default_replay_feed
+    except ImportError as e:
+        raise click.ClickException("the replay feed is not available in this build") from e
+    replay: MarketFeed = default_replay_feed()  # ConfigError when ../shared/data is absent
+    return replay
+
+
+@click.group(name="eval")
+def group() -> None:
+    """Score forecasts: resolve ours, snapshot metrics, evaluate any forecasts CSV.
+
+    Example:
+
+        tb eval metrics --forecasts forecasts.csv
+    """
+
+
+@group.command(name="metrics")
+@click.option(
+    "--forecasts",
+    "forecasts_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV with a probability column and a 0/1 outcome column.",
+)
+@click.option("--p-column", default="p", show_default=True, help="Probability column.")
+@click.option("--y-column", default="y", show_default=True, help="Outcome (0/1) column.")
+@click.option("--cohort-column", default="cohort", show_default=True, help="Cohort column.")
+@click.option("--baseline-column", default="baseline", show_default=True, help="Baseline column.")
+@click.option("--bins", "n_bins", default=N_BINS, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--bootstrap",
+    "n_resamples",
+    default=DEFAULT_RESAMPLES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Bootstrap resamples for the confidence intervals.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
+def metrics_command(
+    forecasts_path: Path,
+    p_column: str,
+    y_column: str,
+    cohort_column: str,
+    baseline_column: str,
+    n_bins: int,
+    n_resamples: int,
+    seed: int,
+) -> None:
+    """Score any forecasts CSV and print the metrics as JSON (sorted keys).
+
+    Prints n, brier, log_loss, base_rate, brier_skill_vs_climatology, calibration bins,
+    bootstrap intervals (ci) and bad_rows (1-based line numbers, header = line 1); with a
+    cohort column, per-cohort figures under cohorts; with a baseline column,
+    brier_skill_vs_baseline. Bad rows are excluded, never coerced.
+
+    Example:
+
+        tb eval metrics --forecasts forecasts.csv
+
+        tb eval metrics --forecasts market_questions_resolved.csv \\
+            --p-column freeze_value --y-column resolved_to --cohort-column source
+    """
+    if not forecasts_path.is_file():
+        raise click.ClickException(f"forecasts file not found: {forecasts_path}")
+    columns = ColumnNames(p=p_column, y=y_column, cohort=cohort_column, baseline=baseline_column)
+    try:
+        with forecasts_path.open(newline="", encoding="utf-8-sig") as handle:
+            table = read_forecasts(handle, columns)
+        report = evaluate(table, n_bins=n_bins, n_resamples=n_resamples, seed=seed)
+    except (MissingColumnError, NoValidRowsError) as e:
+        raise click.ClickException(f"{forecasts_path}: {e}") from e
+    except UnicodeDecodeError as e:
+        raise click.ClickException(f"{forecasts_path}: not UTF-8 text ({e})") from e
+    report["file"] = str(forecasts_path)
+    _echo_json(report)
+
+
+_ARTIFACTS_DIR = click.option(
+    "--artifacts-dir",
+    default=Path(),
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Root holding runs/, universe_runs/ and eval_runs/.",
+)
+_AS_OF = click.option(
+    "--as-of", "as_of_text", required=True, help="Evaluation time, ISO-8601 with a timezone."
+)
+
+
+@group.command(name="ingest")
+@_ARTIFACTS_DIR
+@_AS_OF
+@click.option(
+    "--feed",
+    "feed_name",
+    type=click.Choice(["synthetic", "replay"]),
+    default="synthetic",
+    show_default=True,
+    help="Where bars come from.",
+)
+@click.option("--seed", default=7, show_default=True, type=int, help="Synthetic feed seed.")
+def ingest_command(artifacts_dir: Path, as_of_text: str, feed_name: str, seed: int) -> None:
+    """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
+
+    Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
+    resolved yet are listed with a reason in eval_runs/unresolved.csv. Prints the counts.
+
+    Example:
+
+        tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z --feed synthetic
+    """
+    from functions.eval.stages import run_ingest
+
+    as_of = _parse_as_of(as_of_text)
+    try:
+        feed = _build_feed(feed_name, seed)
+        summary = run_ingest(artifacts_dir, as_of=as_of, feed=feed)
+    except PipelineError as e:
+        raise click.ClickException(str(e)) from e
+    _echo_json(summary)
+
+
+def _snapshot(artifacts_dir: Path, as_of_text: str, kind: str, n_resamples: int, seed: int) -> None:
+    from functions.eval.stages import run_snapshot
+
+    try:
+        folder, snapshot = run_snapshot(
+            artifacts_dir,
+            as_of=_parse_as_of(as_of_text),
+            kind=kind,
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+    except PipelineError as e:
+        raise click.ClickException(str(e)) from e
+    _echo_json(
+        {
+            "snapshot_dir": str(folder),
+            "verdict": snapshot.metrics["verdict"],
+            "data_warning": snapshot.metrics.get("data_warning"),
+        }
+    )
+
+
+_BOOTSTRAP = click.option(
+    "--bootstrap",
+    "n_resamples",
+    default=DEFAULT_RESAMPLES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Bootstrap resamples for the confidence intervals.",
+)
+_SEED = click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
+
+
+@group.command(name="run")
+@_ARTIFACTS_DIR
+@_AS_OF
+@_BOOTSTRAP
+@_SEED
+def run_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed: int) -> None:
+    """Write the daily metrics snapshot eval_runs/<YYYYMMDDTHHMMSSZ>/ and a trend row.
+
+    The folder holds metrics.json (with the verdict against climatology and its CI),
+    calibration.csv, cohorts.csv, reliability.png and trend.png.
+
+    Example:
+
+        tb eval run --artifacts-dir . --as-of 2024-01-08T00:00:00Z
+    """
+    _snapshot(artifacts_dir, as_of_text, "daily", n_resamples, seed)
+
+
+@group.command(name="weekly")
+@_ARTIFACTS_DIR
+@_AS_OF
+@_BOOTSTRAP
+@_SEED
+def weekly_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed: int) -> None:
+    """Write the weekly snapshot eval_runs/<YYYYMMDDTHHMMSSZ>/ and a trend row.
+
+    Same files as the daily snapshot, marked kind=weekly, with the last-7-days section.
+
+    Example:
+
+        tb eval weekly --artifacts-dir . --as-of 2024-01-08T00:00:00Z
+    """
+    _snapshot(artifacts_dir, as_of_text, "weekly", n_resamples, seed)

@@ -1,0 +1,46 @@
+"""Forecast evaluation: proper scores, calibration, bootstrap intervals, resolution of claims."""
+
+from shared.evaluation.bootstrap import Interval, SkillIntervals, bootstrap
+from shared.evaluation.evaluator import MEANINGFUL_MIN_N, NoValidRowsError, evaluate, figures
+from shared.evaluation.forecast_csv import (
+    BadRow,
+    ColumnNames,
+    ForecastTable,
+    MissingColumnError,
+    read_forecasts,
+)
+from shared.evaluation.scoring import (
+    LOG_LOSS_EPS,
+    N_BINS,
+    CalibrationBin,
+    Scores,
+    as_forecast_arrays,
+    brier_skill,
+    calibration_bin_ids,
+    score,
+    win_rate,
+)
+
+__all__ = [
+    "LOG_LOSS_EPS",
+    "MEANINGFUL_MIN_N",
+    "N_BINS",
+    "BadRow",
+    "CalibrationBin",
+    "ColumnNames",
+    "ForecastTable",
+    "Interval",
+    "MissingColumnError",
+    "NoValidRowsError",
+    "Scores",
+    "SkillIntervals",
+    "as_forecast_arrays",
+    "bootstrap",
+    "brier_skill",
+    "calibration_bin_ids",
+    "evaluate",
+    "figures",
+    "read_forecasts",
+    "score",
+    "win_rate",
+]

@@ -1,0 +1,107 @@
+"""Seeded bootstrap confidence intervals for the Brier score and Brier skill scores.
+
+Each resample draws ``n`` rows with replacement (one index draw per resample, shared by the
+forecast and its reference, so skill intervals are paired). The interval is the percentile
+interval of the resampled statistic. Same seed, same data: the same interval, bit for bit.
+Cost is ``O(n_resamples * n)``; resamples are processed in chunks to bound memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.evaluation.scoring import BoolArray, FloatArray
+
+__all__ = ["DEFAULT_LEVEL", "DEFAULT_RESAMPLES", "Interval", "SkillIntervals", "bootstrap"]
+
+DEFAULT_RESAMPLES = 1000
+DEFAULT_LEVEL = 0.95
+_MAX_DRAWS_PER_CHUNK = 4_000_000
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A two-sided percentile interval at ``level``."""
+
+    lo: float
+    hi: float
+    level: float
+
+    def as_list(self) -> list[float]:
+        """Return ``[lo, hi]`` for JSON."""
+        return [self.lo, self.hi]
+
+
+@dataclass(frozen=True)
+class SkillIntervals:
+    """Intervals for the Brier score and the skill against each reference that was given."""
+
+    brier: Interval
+    skill_vs_climatology: Interval | None
+    skill_vs_baseline: Interval | None
+    n_resamples: int
+    seed: int
+
+
+def bootstrap(
+    p: FloatArray,
+    y: BoolArray,
+    *,
+    climatology: FloatArray | None = None,
+    baseline: FloatArray | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    level: float = DEFAULT_LEVEL,
+) -> SkillIntervals:
+    """Bootstrap the Brier score and its skill against the references.
+
+    ``climatology`` is a per-row reference forecast (the base rate known at forecast time);
+    when it is None the sample base rate of each resample is used, as a general evaluator
+    must. ``baseline`` is another per-row reference (for example a market price).
+    """
+    n = p.size
+    if n == 0 or n_resamples < 1:
+        raise ValueError("bootstrap needs at least one row and one resample")
+    y_float = y.astype(np.float64)
+    loss = (p - y_float) ** 2
+    clim_loss = None if climatology is None else (climatology - y_float) ** 2
+    base_loss = None if baseline is None else (baseline - y_float) ** 2
+    rng = np.random.default_rng(seed)
+    briers = np.empty(n_resamples)
+    clim = np.empty(n_resamples)
+    base = np.empty(n_resamples)
+    chunk = max(1, _MAX_DRAWS_PER_CHUNK // n)
+    for start in range(0, n_resamples, chunk):
+        stop = min(n_resamples, start + chunk)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        briers[start:stop] = loss[idx].mean(axis=1)
+        if clim_loss is None:
+            rate = y_float[idx].mean(axis=1)
+            clim[start:stop] = rate * (1.0 - rate)
+        else:
+            clim[start:stop] = clim_loss[idx].mean(axis=1)
+        if base_loss is not None:
+            base[start:stop] = base_loss[idx].mean(axis=1)
+    return SkillIntervals(
+        brier=_percentile(briers, level),
+        skill_vs_climatology=_skill_interval(briers, clim, level),
+        skill_vs_baseline=None if base_loss is None else _skill_interval(briers, base, level),
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+
+
+# Resamples whose reference scores 0 (all outcomes equal) have no skill; they are dropped.
+def _skill_interval(briers: FloatArray, reference: FloatArray, level: float) -> Interval | None:
+    usable = reference > 0.0
+    if not usable.any():
+        return None
+    return _percentile(1.0 - briers[usable] / reference[usable], level)
+
+
+def _percentile(values: FloatArray, level: float) -> Interval:
+    tail = (1.0 - level) / 2.0 * 100.0
+    lo, hi = np.percentile(values, [tail, 100.0 - tail])
+    return Interval(lo=float(lo), hi=float(hi), level=level)
