@@ -27,7 +27,7 @@ from functions.eval.metrics import (
 )
 from functions.eval.sources import ClaimSource, read_price_claims
 from shared.contracts import format_utc
-from shared.evaluation.bootstrap import DEFAULT_RESAMPLES
+from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.records import MarketClaim, MarketResolution
 from shared.evaluation.render import reliability_png, trend_png
 from shared.evaluation.resolve import ResolutionPolicy

@@ -1,6 +1,6 @@
 """Forecast evaluation: proper scores, calibration, bootstrap intervals, resolution of claims."""
 
-from shared.evaluation.bootstrap import Interval, SkillIntervals, bootstrap
+from shared.evaluation.intervals import Interval, SkillIntervals, bootstrap
 from shared.evaluation.evaluator import MEANINGFUL_MIN_N, NoValidRowsError, evaluate, figures
 from shared.evaluation.forecast_csv import (
     BadRow,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.evaluation.bootstrap import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap
+from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap
 from shared.evaluation.forecast_csv import ForecastTable
 from shared.evaluation.scoring import (
     LOG_LOSS_EPS,
@@ -31,7 +31,7 @@ MEANINGFUL_MIN_N = 50
 DEFINITIONS = {
     "brier": "mean((p - y)^2) over binary outcomes y in {0, 1}",
     "log_loss": (
-        f"-mean(y ln q + (1 - y) ln(1 - q)), q = clip(p, {LOG_LOSS_EPS}, 1 - {LOG_LOSS_EPS})"
+        f"-mean(y ln clip(p) + (1 - y) ln clip(1 - p)), clip to [{LOG_LOSS_EPS}, 1 - {LOG_LOSS_EPS}]"
     ),
     "calibration": "equal-width bins on [0, 1], sklearn uniform binning (bin k holds (lo, hi])",
     "brier_skill": "1 - brier / brier_reference",

@@ -4,7 +4,7 @@ Definitions (pinned; each equals scikit-learn's to 1e-12 on the same data):
 
 * Brier score: ``mean((p - y) ** 2)`` over binary outcomes ``y`` in {0, 1}
   (``sklearn.metrics.brier_score_loss``).
-* Log-loss: ``-mean(y * ln(q) + (1 - y) * ln(1 - q))`` with ``q = clip(p, 1e-15, 1 - 1e-15)``.
+* Log-loss: ``-mean(y * ln(clip(p)) + (1 - y) * ln(clip(1 - p)))``, clip to ``[1e-15, 1 - 1e-15]``.
   scikit-learn >= 1.5 clips at the float64 machine epsilon instead; the two agree whenever
   every ``p`` lies in ``[1e-15, 1 - 1e-15]``.
 * Calibration: ``n_bins`` equal-width bins on [0, 1] with scikit-learn's uniform binning,
@@ -171,11 +171,13 @@ def _calibration(
     return tuple(bins), int(count_by_label[:, 1].sum())
 
 
+# As sklearn: clip p and 1 - p separately (so p = 1 costs exactly -ln(eps)), one log each.
 def _log_loss(p: FloatArray, y_float: FloatArray) -> float:
-    q = np.clip(p, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
-    log_p = np.log(q)
-    np.subtract(1.0, q, out=q)
-    log_not_p = np.log(q, out=q)
+    buffer = np.clip(p, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    log_p = np.log(buffer)
+    np.subtract(1.0, p, out=buffer)
+    np.clip(buffer, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS, out=buffer)
+    log_not_p = np.log(buffer, out=buffer)
     total = (
         float(np.dot(y_float, log_p)) + float(log_not_p.sum()) - float(np.dot(y_float, log_not_p))
     )
