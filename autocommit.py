@@ -43,6 +43,7 @@ __all__ = [
     "AutocommitError",
     "Options",
     "RebaseConflictError",
+    "TransientGitError",
     "autocommit",
     "commit_message",
     "is_retryable_push_error",
@@ -85,6 +86,10 @@ class AutocommitError(Exception):
     """A git step failed; any local commit is kept."""
 
     exit_code = EXIT_FAILURE
+
+
+class TransientGitError(AutocommitError):
+    """A fetch failed for a reason worth retrying (network, remote busy)."""
 
 
 class RebaseConflictError(AutocommitError):
@@ -282,13 +287,13 @@ def _push_with_retries(
     logger.info("pushing to %s (%s) branch %s", remote, _remote_url(repo, remote), branch)
     attempts = options.retries + 1
     for attempt in range(1, attempts + 1):
-        upstream = _fetch(repo, remote, branch)
-        if upstream is not None:
-            _rebase(repo, upstream, paths)
         try:
+            upstream = _fetch(repo, remote, branch)
+            if upstream is not None:
+                _rebase(repo, upstream, paths)
             repo.git.push(remote, f"HEAD:refs/heads/{branch}")
-        except GitCommandError as e:
-            detail = _stderr(e)
+        except (GitCommandError, TransientGitError) as e:
+            detail = _stderr(e) if isinstance(e, GitCommandError) else str(e)
             if attempt == attempts or not is_retryable_push_error(detail):
                 raise AutocommitError(
                     f"push to {remote}/{branch} failed after {attempt} attempt(s): {detail}"
@@ -323,7 +328,8 @@ def _fetch(repo: Repo, remote: str, branch: str) -> str | None:
                 "remote branch %s/%s does not exist yet; pushing creates it", remote, branch
             )
             return None
-        raise AutocommitError(f"git fetch {remote} {branch} failed: {detail}") from e
+        error = TransientGitError if is_retryable_push_error(detail) else AutocommitError
+        raise error(f"git fetch {remote} {branch} failed: {detail}") from e
     return str(repo.git.rev_parse("FETCH_HEAD"))
 
 

@@ -179,7 +179,7 @@ def test_commit_message_format(run_id: str | None, now: datetime, expected: str)
 
 def test_commit_message_naive_time_raises() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        commit_message("tracer", None, datetime(2024, 1, 1))  # noqa: DTZ001
+        commit_message("tracer", None, datetime(2024, 1, 1))
 
 
 def test_autocommit_identity_defaults_to_bot_else_env(
@@ -304,6 +304,20 @@ def test_autocommit_detached_head_without_branch_fails(clone: Callable[[str], Pa
     code = autocommit.main(["--repo", str(repo), "--stage", "tracer", "--path", "runs"])
 
     assert code == 1
+
+
+def test_autocommit_unreachable_remote_exits_nonzero_and_keeps_local_commit(
+    clone: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    repo = clone("a")
+    _git(repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    (repo / "runs" / "x.json").write_text("{}\n")
+
+    code = autocommit.main(["--repo", str(repo), "--stage", "tracer", "--path", "runs"])
+
+    assert code == 1
+    assert "git fetch origin main failed" in caplog.text
+    assert _git(repo, "log", "-1", "--format=%s").startswith("tracer: manual ")
 
 
 @pytest.mark.parametrize("bad", ["/etc", "../elsewhere", ".", "runs/../.."])
