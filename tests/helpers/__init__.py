@@ -1,0 +1,1 @@
+"""Reusable test helpers: loopback HTTP servers and the provider fault-matrix contract."""
