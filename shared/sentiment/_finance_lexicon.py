@@ -53,7 +53,7 @@ _GOOD = _words(
     adoption index indices nasdaq dow ftse dax s&p futures gold oil bitcoin btc ether eth
     ethereum crypto cryptocurrencies cryptocurrency token tokens coin coins altcoins solana sol
     xrp dogecoin doge cardano ada polygon matic avalanche avax chainlink market markets
-    hashrate staking funding"""
+    hashrate staking funding capacity presence footprint operations business"""
 )
 _BAD = _words(
     """loss losses deficit cost costs expense expenses expenditure debt debts gearing leverage

@@ -29,10 +29,10 @@ from shared.sentiment.base import normalize_text, text_key
 
 __all__ = ["NEUTRAL_BAND", "OfflineScorer", "label_for"]
 
-NEUTRAL_BAND: Final = 0.3
-"""``|polarity|`` below this is neutral."""
+NEUTRAL_BAND: Final = 0.35
+"""``|polarity|`` below this is neutral. VADER alone (weight 0.35) can never reach it."""
 
-_VADER_WEIGHT: Final = 0.45
+_VADER_WEIGHT: Final = 0.35
 
 
 def _finance_vader() -> SentimentIntensityAnalyzer:
@@ -66,14 +66,14 @@ class OfflineScorer:
         return self._result(text, polarity, confidence=_confidence(polarity))
 
     def polarity(self, text: str) -> float:
-        """Return the signed polarity in [-1, 1] of one text."""
+        """Return the signed polarity in [-1, 1] of one text, rounded to 6 decimals."""
         lowered = normalize_text(text).lower()
         if not lowered:
             return 0.0
         evidence = rule_evidence(lowered)
         compound = float(self._vader.polarity_scores(lowered)["compound"])
         raw = evidence.hedge * (evidence.total + _VADER_WEIGHT * compound)
-        return max(-1.0, min(1.0, math.tanh(raw)))
+        return round(max(-1.0, min(1.0, math.tanh(raw))), 6)
 
     def _result(self, text: str, polarity: float, *, confidence: float) -> SentimentScore:
         return SentimentScore(

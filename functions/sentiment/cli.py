@@ -1,0 +1,94 @@
+"""``tb sentiment``: score news texts from stdin, one JSON object a line on stdout.
+
+A thin shell: it reads lines, calls a :class:`shared.sentiment.base.SentimentScorer` in
+batches and turns :class:`shared.errors.PipelineError` into :class:`click.ClickException`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+import click
+
+from shared.contracts import SentimentLabel, SentimentScore
+from shared.errors import PipelineError
+from shared.sentiment.base import SentimentScorer, normalize_text, text_key
+from shared.sentiment.offline import OfflineScorer
+
+__all__ = ["group", "score_lines"]
+
+_BATCH_LINES = 256
+_NEEDS_FINBERT = "scoring without --offline needs FinBERT (set HF_TOKEN); pass --offline"
+
+
+@click.group(name="sentiment")
+def group() -> None:
+    """Score the sentiment of news headlines and sentences.
+
+    Example:
+
+        echo "Operating profit rose to EUR 13.1 mn from EUR 8.7 mn." | tb sentiment score --offline
+    """
+
+
+@group.command(name="score")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use the offline lexicon scorer (VADER plus finance rules; no network, no keys).",
+)
+def score_command(offline: bool) -> None:
+    """Score one text a line from stdin; print one JSON object a line to stdout.
+
+    Each output line has the keys confidence, label (positive, negative or neutral),
+    polarity (in [-1, 1]) and text_sha256, sorted. Output line N belongs to input line N:
+    an empty input line gets a neutral score with polarity 0 and confidence 0.
+
+    Example:
+
+        printf 'Net sales fell 8 %%.\\nThe AGM is on 3 April.\\n' | tb sentiment score --offline
+    """
+    if not offline:
+        raise click.UsageError(_NEEDS_FINBERT)
+    scorer = OfflineScorer()
+    try:
+        for record in score_lines(scorer, (line.rstrip("\r\n") for line in sys.stdin)):
+            click.echo(json.dumps(record, sort_keys=True, allow_nan=False))
+    except PipelineError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def score_lines(
+    scorer: SentimentScorer, lines: Iterable[str], *, batch_lines: int = _BATCH_LINES
+) -> Iterator[dict[str, object]]:
+    """Yield one output record per input line, scoring non-empty lines in batches."""
+    iterator = iter(lines)
+    while batch := list(islice(iterator, batch_lines)):
+        texts = [line for line in batch if normalize_text(line)]
+        scores = iter(scorer.score(texts))
+        for line in batch:
+            score = next(scores) if normalize_text(line) else _empty_score(scorer.model_id)
+            yield _record(score)
+
+
+# An empty line has nothing to score: neutral, polarity 0, confidence 0.
+def _empty_score(model_id: str) -> SentimentScore:
+    return SentimentScore(
+        text_sha256=text_key(""),
+        model=model_id,
+        label=SentimentLabel.NEUTRAL,
+        polarity=0.0,
+        confidence=0.0,
+    )
+
+
+def _record(score: SentimentScore) -> dict[str, object]:
+    return {
+        "confidence": score.confidence,
+        "label": score.label.value,
+        "polarity": score.polarity,
+        "text_sha256": score.text_sha256,
+    }
