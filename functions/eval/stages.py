@@ -49,17 +49,15 @@ __all__ = ["INGEST_LOG_COLUMNS", "run_ingest", "run_snapshot"]
 
 logger = logging.getLogger(__name__)
 
+# State after the ingest, not what this invocation added, so a re-run leaves the same row.
 INGEST_LOG_COLUMNS = (
     "as_of",
     "claims_seen",
-    "already_final",
+    "observations_total",
     "not_due",
     "duplicates",
-    "resolved_new",
-    "voided_new",
     "unresolved",
     "unresolved_reasons",
-    "observations_total",
 )
 
 
