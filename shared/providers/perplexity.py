@@ -269,16 +269,14 @@ class PerplexityNews(BaseClient):
             "search_recency_filter": recency_filter(now - start),
             "temperature": 0,
         }
-        completion = self._call(
+        items, citations = self._call(
             "POST",
             "/chat/completions",
-            lambda data: self._validate(_Completion, data, what="chat completion"),
+            self._parse,
             json_body=body,
             record_as="chat/completions",
         )
         fetched_at = self._now()
-        items = self._items(completion)
-        citations = tuple(dict.fromkeys(completion.citations or ()))
         wanted = set(symbols)
         narratives = []
         for raw in items:
@@ -286,6 +284,12 @@ class PerplexityNews(BaseClient):
             if narrative is not None:
                 narratives.append(narrative)
         return narratives
+
+    def _parse(self, data: Any) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+        # Inside the guarded call, so a bad answer counts as this provider's failure.
+        completion = self._validate(_Completion, data, what="chat completion")
+        citations = tuple(dict.fromkeys(completion.citations or ()))
+        return self._items(completion), citations
 
     def _items(self, completion: _Completion) -> list[dict[str, Any]]:
         choice = completion.choices[0]

@@ -51,6 +51,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class RecordedRequest:
+    """What the server received; ``headers`` keys are lower-case."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -151,7 +153,7 @@ class LoopbackServer:
                     method=self.command,
                     path=parts.path,
                     query=parse_qs(parts.query, keep_blank_values=True),
-                    headers={k: v for k, v in self.headers.items()},
+                    headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
                 )
                 reply = server._next_reply(request)
