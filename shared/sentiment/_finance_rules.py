@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.sentiment import _finance_lexicon as lex
+from shared.sentiment._finance_events import EVENT_PATTERNS
 
 __all__ = ["Evidence", "rule_evidence", "tokenize"]
 
-_TOKEN_RE = re.compile(
-    r"[$€£]?\d+(?:[.,]\d+)*%?|[a-z]+(?:[&'’-][a-z0-9]+)*|[;:,()%$€£.!?]"
-)
+_TOKEN_RE = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[a-z]+(?:[&'’-][a-z0-9]+)*|[;:,()%$€£.!?]")
 _NUMBER_RE = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)(%?)$")
 _BACK_WINDOW = 9
 _FORWARD_WINDOW = 4
@@ -32,8 +31,20 @@ _NOT_A_RECORD = frozenset({"low", "lows", "date", "dates"})
 _AMOUNT_SUFFIXES = frozenset({"%", "percent", "per", *lex.MULTIPLIERS, *lex.CURRENCIES})
 # Quantities that may be compared with each other ("profit ... compared to a loss").
 _RESULT_FAMILY = frozenset(
-    {"profit", "profits", "loss", "losses", "result", "results", "earnings", "income", "ebit",
-     "ebitda", "ebita", "eps"}
+    {
+        "profit",
+        "profits",
+        "loss",
+        "losses",
+        "result",
+        "results",
+        "earnings",
+        "income",
+        "ebit",
+        "ebitda",
+        "ebita",
+        "eps",
+    }
 )
 _COMPARATORS = frozenset({"compared", "comparison", "from", "versus", "vs", "against", "("})
 
@@ -311,7 +322,7 @@ def _event_items(
     text: str, tokens: Sequence[str], starts: Sequence[int]
 ) -> list[tuple[int, float]]:
     items: list[tuple[int, float]] = []
-    for pattern, weight in lex.EVENT_PATTERNS:
+    for pattern, weight in EVENT_PATTERNS:
         match = pattern.search(text)
         if match is None:
             continue
