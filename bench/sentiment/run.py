@@ -5,8 +5,9 @@ Run from the repository root:
     .venv/bin/python -m bench.sentiment.run
     .venv/bin/python -m bench.sentiment.run --errors dev   # list dev mistakes (tune on dev only)
 
-Prints macro-F1, accuracy and per-class F1 on the ``dev`` and ``heldout`` splits, and the
-offline scorer's throughput in sentences per second.
+Prints macro-F1, accuracy and per-class F1 on the ``dev`` and ``heldout`` splits (and on
+the ``blind`` set written after the rules were frozen), and the offline scorer's throughput
+in sentences per second. Rules are tuned on ``dev`` only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from shared.sentiment.offline import OfflineScorer
 
 __all__ = [
+    "BLIND_CSV_PATH",
     "CSV_PATH",
     "LABELS",
     "Metrics",
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 CSV_PATH = Path(__file__).with_name("labeled_financial_sentences.csv")
+BLIND_CSV_PATH = Path(__file__).with_name("blind_sentences.csv")
 LABELS = ("negative", "neutral", "positive")
 
 
@@ -123,8 +126,8 @@ def _table(rows: Sequence[Row], models: dict[str, Callable[[Sequence[str]], list
     header += "".join(f" {'F1 ' + label[:3]:>7}" for label in LABELS)
     lines = [header, "-" * len(header)]
     for name, labeller in models.items():
-        for split in ("dev", "heldout", "all"):
-            subset = [r for r in rows if split in ("all", r.split)]
+        for split in dict.fromkeys(r.split for r in rows):
+            subset = [r for r in rows if r.split == split]
             metrics = evaluate([r.label for r in subset], labeller([r.text for r in subset]))
             line = f"{name:<10} {split:<8} {metrics.count:>4} {metrics.macro_f1:>8.3f}"
             line += f" {metrics.accuracy:>6.3f}"
@@ -137,16 +140,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the benchmark table (and, with ``--errors dev``, the dev-split mistakes)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=CSV_PATH)
-    parser.add_argument("--errors", choices=("dev", "heldout"), default=None)
+    parser.add_argument("--blind-csv", type=Path, default=BLIND_CSV_PATH)
+    parser.add_argument("--errors", choices=("dev", "heldout", "blind"), default=None)
     args = parser.parse_args(argv)
     rows = load_rows(args.csv)
+    if args.blind_csv.is_file():
+        rows += load_rows(args.blind_csv)
     scorer = OfflineScorer()
     models: dict[str, Callable[[Sequence[str]], list[str]]] = {
         "offline": lambda texts: offline_labels(texts, scorer),
         "vader": vader_labels,
     }
     out = sys.stdout
-    out.write(f"{args.csv.name}: {len(rows)} sentences\n")
+    out.write(f"{len(rows)} sentences: {args.csv.name} (dev, heldout), {args.blind_csv.name}\n")
     out.write(_table(rows, models))
     speed = _throughput([r.text for r in rows])
     out.write(f"offline throughput: {speed:,.0f} sentences/second\n")

@@ -191,6 +191,14 @@ EVENT_PATTERNS: Final[tuple[tuple[re.Pattern[str], float], ...]] = (
         ),
         -0.8,
     ),
+    # Management tone and execution.
+    (_rx(r"\b(?:pleased|delighted|satisfied|proud|excited)\b"), 0.6),
+    (_rx(r"\bsuccess(?:ful|fully)?\b"), 0.5),
+    (_rx(r"\bpositive (?:impact|effect|contribution)\b"), 0.7),
+    (_rx(r"\bnegative (?:impact|effect|contribution)\b"), -0.7),
+    (_rx(r"\bfailed (?:trial|study|test|launch|merger|bid|offer|takeover)\b"), -0.8),
+    (_rx(r"\b(?:disappointed|unsatisfactory|regrettabl[ey])\b"), -0.6),
+    (_rx(r"\b(?:problems|difficulties|setbacks?|delays?|delayed)\b"), -0.5),
     # Market and crypto vocabulary.
     (
         _rx(
