@@ -1,2 +1,10 @@
-"""The evaluation stages: ingest (resolve forecasts), daily and weekly snapshots, and the
-general ``tb eval metrics`` evaluator. The click group is :data:`functions.eval.cli.group`."""
+"""The evaluation stages and the ``tb eval`` click group (:data:`functions.eval.cli.group`).
+
+* ``ingest.py``  core of eval_ingest: resolve due claims (no file I/O; feed injected)
+* ``metrics.py`` core of eval_metrics: observations -> snapshot data (no file I/O)
+* ``sources.py`` claim readers, one per artifact kind (tracer runs today)
+* ``stages.py``  the scheduled stages: read, call the core, persist, render
+* ``cli.py``     ``tb eval metrics | ingest | run | weekly``
+
+Scores, resolution rules, persistence and plots live in :mod:`shared.evaluation`.
+"""

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from shared.errors import PipelineError
-from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
+from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.scoring import N_BINS
 
 if TYPE_CHECKING:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from shared.contracts import format_utc
-from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES
 from shared.evaluation.evaluator import DEFINITIONS, MEANINGFUL_MIN_N, figures
+from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES
 from shared.evaluation.records import Observation, ObservationStatus
 
 __all__ = [

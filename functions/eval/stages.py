@@ -5,7 +5,10 @@
   write ``eval_runs/<YYYYMMDDTHHMMSSZ>/`` and add a row to ``eval_runs/trend.csv``.
 
 Both are deterministic in their inputs and the as-of time (no wall clock), and idempotent:
-running one twice with the same as-of time leaves the same files.
+running one twice with the same as-of time leaves the same files. Daily and weekly snapshots
+write the same files; the folder is named by the as-of time alone, so a weekly snapshot at
+the time of a daily one replaces its files (same scores, ``kind`` weekly) while the trend
+keeps both rows.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """Forecast evaluation: proper scores, calibration, bootstrap intervals, resolution of claims."""
 
-from shared.evaluation.intervals import Interval, SkillIntervals, bootstrap
 from shared.evaluation.evaluator import MEANINGFUL_MIN_N, NoValidRowsError, evaluate, figures
 from shared.evaluation.forecast_csv import (
     BadRow,
@@ -9,6 +8,17 @@ from shared.evaluation.forecast_csv import (
     MissingColumnError,
     read_forecasts,
 )
+from shared.evaluation.intervals import Interval, SkillIntervals, bootstrap
+from shared.evaluation.records import (
+    MarketClaim,
+    MarketResolution,
+    Observation,
+    ObservationStatus,
+    PriceClaim,
+    Unresolved,
+    UnresolvedReason,
+)
+from shared.evaluation.resolve import BarIndex, ResolutionPolicy, resolve_market, resolve_price
 from shared.evaluation.scoring import (
     LOG_LOSS_EPS,
     N_BINS,
@@ -26,14 +36,23 @@ __all__ = [
     "MEANINGFUL_MIN_N",
     "N_BINS",
     "BadRow",
+    "BarIndex",
     "CalibrationBin",
     "ColumnNames",
     "ForecastTable",
     "Interval",
+    "MarketClaim",
+    "MarketResolution",
     "MissingColumnError",
     "NoValidRowsError",
+    "Observation",
+    "ObservationStatus",
+    "PriceClaim",
+    "ResolutionPolicy",
     "Scores",
     "SkillIntervals",
+    "Unresolved",
+    "UnresolvedReason",
     "as_forecast_arrays",
     "bootstrap",
     "brier_skill",
@@ -41,6 +60,8 @@ __all__ = [
     "evaluate",
     "figures",
     "read_forecasts",
+    "resolve_market",
+    "resolve_price",
     "score",
     "win_rate",
 ]

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap
 from shared.evaluation.forecast_csv import ForecastTable
+from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap
 from shared.evaluation.scoring import (
     LOG_LOSS_EPS,
     N_BINS,
@@ -31,7 +31,8 @@ MEANINGFUL_MIN_N = 50
 DEFINITIONS = {
     "brier": "mean((p - y)^2) over binary outcomes y in {0, 1}",
     "log_loss": (
-        f"-mean(y ln clip(p) + (1 - y) ln clip(1 - p)), clip to [{LOG_LOSS_EPS}, 1 - {LOG_LOSS_EPS}]"
+        "-mean(y ln clip(p) + (1 - y) ln clip(1 - p)), "
+        f"clip to [{LOG_LOSS_EPS}, 1 - {LOG_LOSS_EPS}]"
     ),
     "calibration": "equal-width bins on [0, 1], sklearn uniform binning (bin k holds (lo, hi])",
     "brier_skill": "1 - brier / brier_reference",
