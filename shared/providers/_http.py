@@ -55,6 +55,7 @@ __all__ = [
     "RateLimit",
     "TokenBucket",
     "TransientHttpError",
+    "cause_is_clean",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -139,6 +140,19 @@ def retry_delay(
     if retry_after_secs is not None:
         return max(retry_after_secs, backoff)
     return backoff
+
+
+def cause_is_clean(error: BaseException, secrets: tuple[str, ...]) -> bool:
+    """Whether no secret appears in ``error`` or its chain (so ``raise ... from error`` is safe)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = f"{current!s} {current.args!r}"
+        if any(secret and secret in text for secret in secrets):
+            return False
+        current = current.__cause__ or current.__context__
+    return True
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -552,7 +566,7 @@ class BaseClient:
                 elapsed_ms,
             )
             self._record(record_as, method, path, params, json_body, None, str(error))
-            if hide_cause:
+            if hide_cause or not cause_is_clean(e, self._secrets):
                 raise error from None
             raise error from e
         elapsed_ms = (time.perf_counter() - started) * 1000

@@ -43,6 +43,7 @@ from shared.providers._http import (
     RateLimit,
     TokenBucket,
     TransientHttpError,
+    cause_is_clean,
     parse_retry_after,
 )
 from shared.providers.perplexity import strip_think
@@ -159,6 +160,8 @@ class _HfModel:
                 (time.perf_counter() - started) * 1000,
             )
             self._record(endpoint, request, None, str(error))
+            if not cause_is_clean(e, self._secrets):
+                raise error from None  # the server echoed a secret into its message
             raise error from e
         logger.info(
             "%s POST %s -> 200 in %.0f ms",

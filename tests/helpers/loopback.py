@@ -70,6 +70,12 @@ class RecordedRequest:
 Script = Reply | Callable[[RecordedRequest], Reply]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    # Clients that time out or are reset on purpose are expected: no tracebacks on stderr.
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return
+
+
 class LoopbackServer:
     """A threaded HTTP/1.1 server on ``127.0.0.1:<free port>``; use as a context manager."""
 
@@ -79,7 +85,7 @@ class LoopbackServer:
         self._routes: dict[tuple[str, str], list[Script]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(
@@ -174,8 +180,11 @@ class LoopbackServer:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up (timeout test)
 
             do_GET = _handle
             do_POST = _handle
