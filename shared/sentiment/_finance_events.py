@@ -26,13 +26,23 @@ EVENT_PATTERNS: Final[tuple[tuple[re.Pattern[str], float], ...]] = (
         ),
         1.0,
     ),
-    (_rx(r"\b(?:receives?|received|receiving|gets|got)\b(?:\W+\w+){0,5}?\W+orders?\b"), 1.0),
+    (
+        _rx(
+            r"\b(?:receives?|received|receiving|gets|got|books?|booked)\b(?:\W+\w+){0,5}?\W+orders?\b"
+        ),
+        1.0,
+    ),
     (
         _rx(r"\b(?:largest|biggest|record)(?: ever)?(?: single)? (?:orders?|contracts?|deals?)\b"),
         1.0,
     ),
     (_rx(r"\bsign(?:s|ed|ing)?\b(?:\W+\w+){0,5}?\W+(?:orders?|contracts?)\b"), 0.5),
     (_rx(r"\bselected as\b(?:\W+\w+){0,4}?\W+(?:supplier|partner|provider|vendor)\b"), 1.0),
+    (_rx(r"\b(?:chosen|selected|picked) to (?:supply|deliver|build|provide|develop)\b"), 0.8),
+    (
+        _rx(r"\b(?:largest|biggest|highest|best|strongest)\b(?:\W+\w+){0,4}?\W+(?:ever|history)\b"),
+        1.0,
+    ),
     (
         _rx(
             r"\b(?:approves?|approved|grants?|granted|wins?|won|receives?|received|secures?|"
@@ -55,7 +65,7 @@ EVENT_PATTERNS: Final[tuple[tuple[re.Pattern[str], float], ...]] = (
     (
         _rx(
             r"\b(?:swung|swings|swing|turned|turns|turn) (?:in)?to (?:a )?(?:net |pre-tax |"
-            r"operating |quarterly )?profit\b"
+            r"operating |quarterly )?profit\b|\bturned a profit\b"
         ),
         1.0,
     ),

@@ -77,7 +77,7 @@ UP_WORDS: Final = _words(
     """rise rises rose risen rising increase increases increased increasing grow grows grew
     grown growing up higher climb climbs climbed climbing jump jumps jumped jumping
     surge surges surged surging soar soars soared soaring gain gains gained gaining expand
-    expands expanded expanding expansion widen widens widened widening boost boosts boosted
+    expands expanded expanding expansion widens widened widening boost boosts boosted
     boosting lift lifts lifted lifting raise raises raised raising hike hikes hiked advance
     advances advanced double doubles doubled doubling triple tripled tripling rebound
     rebounds rebounded rebounding accelerate accelerates accelerated accelerating spike
@@ -88,10 +88,10 @@ DOWN_WORDS: Final = _words(
     """fall falls fell fallen falling decline declines declined declining decrease decreases
     decreased decreasing drop drops dropped dropping down lower lowered lowering slip
     slips slipped slipping slide slides slid sliding shrink shrinks shrank shrunk shrinking
-    contracted contracting narrow narrows narrowed narrowing reduce reduces reduced reducing
+    contracted contracting narrows narrowed narrowing reduce reduces reduced reducing
     reduction cut cuts cutting plunge plunges plunged plunging tumble tumbles tumbled
     tumbling sink sinks sank sunk sinking slump slumps slumped slumping plummet plummets
-    plummeted dip dips dipped eased easing halve halved halving erode erodes eroded eroding
+    plummeted dip dips dipped eased easing halve halved erode erodes eroded eroding
     shed sheds shedding lose loses lost losing slowed slowing slowdown collapse collapses
     collapsed crash crashes crashed dive dives dived tank tanks tanked retreat retreats
     retreated slashed slashes slash"""
@@ -120,9 +120,7 @@ STRENGTH: Final[dict[str, float]] = {
 }
 UNPAIRED_DEFAULT: Final = 0.2
 # "narrowed" and "widened" mean nothing until we know what narrowed.
-AMBIGUOUS_DIRECTIONS: Final = _words(
-    "narrow narrows narrowed narrowing widen widens widened widening record"
-)
+AMBIGUOUS_DIRECTIONS: Final = _words("narrows narrowed narrowing widens widened widening record")
 
 # Before a direction word these mark its noun form, whose quantity follows "in" or "of".
 NOUN_MARKERS: Final = _words(

@@ -19,7 +19,7 @@ __all__ = ["Evidence", "rule_evidence", "tokenize"]
 
 _TOKEN_RE = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[a-z]+(?:[&'’-][a-z0-9]+)*|[;:,()%$€£.!?]")
 _NUMBER_RE = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)(%?)$")
-_BACK_WINDOW = 9
+_BACK_WINDOW = 12
 _FORWARD_WINDOW = 4
 _NEGATION_WINDOW = 4
 _NEGATION_FACTOR = -0.7
@@ -27,6 +27,16 @@ _BEFORE_CONTRAST_WEIGHT = 0.6
 _BARE_LOSS_WEIGHT = -0.8
 # A loss or a write-down reported with an amount and nothing to compare it with.
 _BARE_BAD = frozenset({"loss", "losses", "impairment", "impairments", "write-down", "write-downs"})
+# "loss per share", "profit before taxes": the quantity after these only qualifies another.
+_MODIFIER_PREPOSITIONS = frozenset({"per", "before", "after", "excluding", "including"})
+# "from a loss of EUR 1 mn" is the base of a comparison, not a reported loss.
+_COMPARISON_LEAD = frozenset(
+    {"from", "against", "compared", "versus", "vs", "after", "than", "with"}
+)
+# Skipped when looking for the object of a direction word ("cut up to 90 jobs").
+_APPROXIMATORS = frozenset(
+    {"about", "around", "approximately", "nearly", "almost", "some", "roughly"}
+)
 _NOT_A_RECORD = frozenset({"low", "lows", "date", "dates"})
 _AMOUNT_SUFFIXES = frozenset({"%", "percent", "per", *lex.MULTIPLIERS, *lex.CURRENCIES})
 # Quantities that may be compared with each other ("profit ... compared to a loss").
@@ -116,7 +126,10 @@ def _quantity_polarity(tokens: Sequence[str], i: int) -> int | None:
     if polarity is None:
         return None
     before = set(tokens[max(0, i - 2) : i])
+    previous = tokens[i - 1] if i > 0 else ""
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if previous in _MODIFIER_PREPOSITIONS:
+        return None
     if token in ("share", "shares") and after in ("capital", "issue", "offering", "split"):
         return None
     if token in ("price", "prices") and before & lex.BAD_PRICE_MODIFIERS:
@@ -163,6 +176,10 @@ def _forward_quantity(tokens: Sequence[str], i: int) -> int | None:
         token = tokens[ahead]
         if token[0].isdigit() and _is_count(tokens, ahead):
             continue
+        if token in _APPROXIMATORS or (token, _next(tokens, ahead)) == ("up", "to"):
+            continue
+        if (_previous(tokens, ahead), token) == ("up", "to"):
+            continue
         if token in lex.BOUNDARIES or token in lex.FORWARD_STOPS or token[0].isdigit():
             return None
         if token in ("in", "of") and not noun_form:
@@ -170,6 +187,14 @@ def _forward_quantity(tokens: Sequence[str], i: int) -> int | None:
         if _quantity_polarity(tokens, ahead) is not None:
             return ahead
     return None
+
+
+def _previous(tokens: Sequence[str], i: int) -> str:
+    return tokens[i - 1] if i > 0 else ""
+
+
+def _next(tokens: Sequence[str], i: int) -> str:
+    return tokens[i + 1] if i + 1 < len(tokens) else ""
 
 
 # A bare count ("cut 120 jobs"), not an amount or a percentage ("rose 6 %", "EUR 5 mn").
@@ -295,7 +320,12 @@ def _comparison_items(tokens: Sequence[str], paired: set[int]) -> list[tuple[int
             None,
         )
         if comparator is None or tokens[comparator] in lex.BOUNDARIES:
-            if tokens[i] in _BARE_BAD and first.currency is not None:
+            lead = set(tokens[max(0, i - 3) : i])
+            if (
+                tokens[i] in _BARE_BAD
+                and first.currency is not None
+                and not lead & _COMPARISON_LEAD
+            ):
                 items.append((i, _BARE_LOSS_WEIGHT))
                 consumed = first.index
             continue
