@@ -141,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv", type=Path, default=CSV_PATH)
     parser.add_argument("--blind-csv", type=Path, default=BLIND_CSV_PATH)
-    parser.add_argument("--errors", choices=("dev", "heldout", "blind"), default=None)
+    parser.add_argument("--errors", metavar="SPLIT", default=None, help="list mistakes on SPLIT")
     args = parser.parse_args(argv)
     rows = load_rows(args.csv)
     if args.blind_csv.is_file():
