@@ -183,5 +183,72 @@ def index_rebuild(artifacts_dir: Path, db: Path | None) -> None:
     click.echo(json.dumps({"db": str(target), **counts}, sort_keys=True))
 
 
+@cli.command("study")
+@click.option("--feed", type=click.Choice(["synthetic", "replay"]), default="synthetic",
+              show_default=True, help="Data to study (replay: the files in config/tracer.yaml).")
+@seed_option
+@click.option("--start", type=AsOf(), required=True, help="First decision time (ISO-8601).")
+@click.option("--end", type=AsOf(), required=True, help="Last decision time (ISO-8601).")
+@click.option("--symbol", default=None, help="Symbol (default: config/tracer.yaml).")
+@click.option("--synthetic-edge", type=click.FloatRange(min=0.0), default=None,
+              help="Strength of the synthetic feed's planted relation (0 switches it off; "
+              "default: on).")
+@pipeline_errors
+def study_command(feed: str, seed: int, start: datetime, end: datetime, symbol: str | None,
+                  synthetic_edge: float | None) -> None:
+    """Run the pipeline over every bar in a period, point-in-time, and print one JSON object.
+
+    Reports triggers, resolved, hits, hit_rate, base_rate (the share of up-moves over the
+    horizon in the period), baseline_hit_rate (what a coin with that base rate scores on the
+    same directions) and suppressed counts by reason code. Synthetic and replay results are
+    measurements of the past, not predictions of live performance.
+
+    Example:
+
+        tb study --feed synthetic --seed 7 --start 2025-01-01T00:00:00Z --end 2025-12-31T00:00:00Z
+    """
+    from functions.study.app import study
+
+    if end < start:
+        raise click.BadParameter("--end must not be before --start", param_hint="--end")
+    click.echo(json.dumps(study(feed=feed, seed=seed, start=start, end=end, symbol=symbol,
+                                synthetic_edge=synthetic_edge), sort_keys=True, indent=2))
+
+
+@cli.group("bots")
+def bots_group() -> None:
+    """Decision bots: fixtures and recorded timelines."""
+
+
+@bots_group.command("record-timeline")
+@click.argument("name")
+@pipeline_errors
+def record_timeline_command(name: str) -> None:
+    """Re-record a bot's seeded envelope timeline (after an intended behaviour change).
+
+    Example:
+
+        tb bots record-timeline divergence
+    """
+    from shared.bots.registry import BOTS
+    from shared.bots.timeline import write_timeline
+
+    if name not in BOTS:
+        raise click.BadParameter(f"unknown bot (known: {', '.join(sorted(BOTS))})",
+                                 param_hint="NAME")
+    click.echo(f"{name}: {write_timeline(name)} envelopes recorded")
+
+
+def _register_groups() -> None:
+    from functions.eval.cli import group as eval_group
+    from functions.sentiment.cli import group as sentiment_group
+
+    cli.add_command(eval_group)
+    cli.add_command(sentiment_group)
+
+
+_register_groups()
+
+
 def main() -> None:
     cli(prog_name="tb")

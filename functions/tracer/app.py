@@ -1,11 +1,12 @@
-"""The tracer stage with its edges: config, sources, run, deliver, persist."""
+"""The tracer stage with its edges: config, sources, prior triggers, run, deliver, persist."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from functions.tracer.build import build_offline_sources
@@ -13,12 +14,14 @@ from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import write_result
 from functions.tracer.run import TracerRequest, run, run_paths
 from functions.tracer.sources import Sources
+from shared.bots.candidate import PriorTrigger
 from shared.config import project_root
 from shared.contracts import TracerRun
+from shared.errors import ArtifactError
 from shared.gitinfo import git_sha
 from shared.reason_codes import default_registry
 
-__all__ = ["TracerOutcome", "run_tracer"]
+__all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,33 @@ class TracerOutcome:
     run: TracerRun
     paths: dict[str, str]
     written: list[Path]
+
+
+def load_prior_triggers(
+    root: Path, symbol: str, as_of: datetime, lookback: timedelta
+) -> tuple[PriorTrigger, ...]:
+    """Effective triggers for ``symbol`` in committed tracer runs with
+    ``as_of - lookback <= run.as_of < as_of`` (strictly before: a re-run at the same time
+    never sees itself). An unreadable run file is an error, not a skipped one."""
+    found: list[PriorTrigger] = []
+    day = (as_of - lookback).date()
+    while day <= as_of.date():
+        for path in sorted((root / "runs" / day.isoformat()).glob("tracer-*.json")):
+            if path.name.endswith(".inputs.json"):
+                continue
+            try:
+                doc = json.loads(path.read_bytes())
+                outcome = doc["outcome"]
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                raise ArtifactError(f"{path}: cannot read the run's outcome ({e})") from e
+            if outcome.get("symbol") != symbol or outcome.get("status") != "triggered":
+                continue
+            trigger = PriorTrigger.model_validate_json(json.dumps(
+                {"symbol": symbol, "direction": outcome["direction"], "as_of": outcome["as_of"]}))
+            if as_of - lookback <= trigger.as_of < as_of:
+                found.append(trigger)
+        day += timedelta(days=1)
+    return tuple(sorted(found, key=lambda t: t.as_of))
 
 
 def run_tracer(
@@ -45,22 +75,21 @@ def run_tracer(
     """Run and persist one tracer cycle; returns the run and where it was written."""
     from functions.notify import deliver_tracer
 
-    config = load_tracer_config()
+    settings = load_tracer_config()
     if sources is None:
         if live:
             from functions.tracer.live import build_live_sources
 
-            sources = build_live_sources(seed=seed, config=config)
+            sources = build_live_sources(seed=seed, config=settings)
         else:
-            sources = build_offline_sources(feed, seed=seed, config=config)
-    request = TracerRequest(as_of=as_of, seed=seed, config=config,
-                            git_sha=_git_sha(), symbol=symbol)
+            sources = build_offline_sources(feed, seed=seed, config=settings)
+    chosen = symbol or settings.tracer.symbol
+    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
+    prior = load_prior_triggers(artifacts_dir, chosen, as_of, cooldown)
+    request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
+                            git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
     result = run(request, sources=sources, registry=default_registry(), timer=timer)
     if notify:
         result = deliver_tracer(result)
     written = write_result(artifacts_dir, result)
     return TracerOutcome(result.run, run_paths(result.run.as_of, result.run.run_id), written)
-
-
-def _git_sha() -> str:
-    return git_sha(project_root())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from functions.tracer.config import TracerConfig
+from functions.tracer.config import TracerSettings
 from functions.tracer.sources import Sources, StatusBoard
 from shared.config import project_root
 from shared.contracts import ProviderState
 from shared.errors import ConfigError
 from shared.providers.synthetic import SyntheticFeed
+from shared.sentiment.offline import OfflineScorer
 
 
 __all__ = ["FEEDS", "build_offline_sources", "resolve_data_path"]
@@ -24,13 +25,11 @@ def resolve_data_path(value: str) -> Path:
 
 
 def build_offline_sources(
-    feed: str, *, seed: int, config: TracerConfig, synthetic_edge: float | None = None
+    feed: str, *, seed: int, config: TracerSettings, synthetic_edge: float | None = None
 ) -> Sources:
     """Sources that need no key and no network: the synthetic or the replay feed, scored
     by the offline sentiment model."""
     board = StatusBoard()
-    from shared.sentiment.offline import OfflineScorer
-
     scorer = OfflineScorer()
     board.set("sentiment", ProviderState.OFFLINE, f"offline scorer {scorer.model_id}")
     if feed == "synthetic":
@@ -39,9 +38,9 @@ def build_offline_sources(
         return Sources("synthetic", synthetic, synthetic, scorer, None, board,
                        market_provider="synthetic", news_provider="synthetic")
     if feed == "replay":
-        from shared.providers.replay import ReplayFeed
+        from shared.providers.replay import ReplayFeed  # reads pandas files: import on use
 
-        replay = config.replay
+        replay = config.tracer.replay
         if not replay.bars:
             raise ConfigError("config/tracer.yaml: replay.bars lists no files")
         missing = [p for p in [*replay.bars.values(), *replay.news]

@@ -1,4 +1,4 @@
-"""The tracer stage's pure core: fetch, score, compute features, decide, render.
+"""The tracer stage's pure core: fetch, score, decide (through the signal engine), render.
 
 ``run`` does no file I/O and reads no clock: time is ``request.as_of`` and randomness is
 ``request.seed``. Persisting is :mod:`functions.tracer.persist`; rendering is
@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 
-from functions.tracer.config import TracerConfig
-from functions.tracer.sources import Sources, StatusBoard
-from shared.bots.divergence import DivergenceBot
-from shared.bots.runner import BotRunner
+from functions.tracer.config import TracerSettings
+from functions.tracer.sources import Sources
+from shared.bots.candidate import PriorTrigger
 from shared.config import config_digest
 from shared.contracts import (
-    BotMetrics,
     DigestMessage,
     Narrative,
-    ReportEnvelope,
     RunInputs,
     RunManifest,
     SentimentScore,
@@ -35,9 +32,10 @@ from shared.contracts import (
 )
 from shared.errors import ProviderError
 from shared.features.frames import empty_bars_frame, validate_bars_frame
-from shared.features.signal import ScoredNarrative, compute_features
+from shared.features.signal import PreparedBars, prepare_narratives
 from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
+from shared.signal.engine import Decided, SignalEngine
 from shared.store.atomic import parquet_bytes
 
 __all__ = ["TracerRequest", "TracerResult", "code_version", "run", "run_paths"]
@@ -49,9 +47,10 @@ logger = logging.getLogger(__name__)
 class TracerRequest:
     as_of: datetime
     seed: int
-    config: TracerConfig
+    settings: TracerSettings
     git_sha: str = "unknown"
-    symbol: str | None = None  # overrides config.symbol
+    symbol: str | None = None  # overrides the config's symbol
+    prior_triggers: tuple[PriorTrigger, ...] = ()  # effective triggers before as_of
 
 
 @dataclass(frozen=True)
@@ -83,87 +82,58 @@ def run(
     timer: Callable[[], float] | None = None,
 ) -> TracerResult:
     """Run one tracer cycle and return the artifacts (not yet written)."""
-    cfg = request.config
-    symbol = request.symbol or cfg.symbol
+    settings = request.settings
+    symbol = request.symbol or settings.tracer.symbol
     as_of = request.as_of
-    board = sources.board
-    runner = BotRunner(
-        DivergenceBot(cfg.divergence.params), cfg.divergence.mode, registry, timer=timer
-    )
+    engine = SignalEngine(settings.signal, settings.bots, registry, timer=timer)
+    window = timedelta(hours=settings.signal.features.narrative_window_hours
+                       + settings.signal.narratives.novelty_lookback_hours)
 
-    bars = _fetch_bars(sources, symbol, as_of, cfg.history_hours)
-    narratives = _fetch_narratives(sources, symbol, as_of, cfg.features.narrative_window_hours)
+    bars = _fetch_bars(sources, symbol, as_of, settings.tracer.history_hours)
+    narratives = _fetch_narratives(sources, symbol, as_of, window)
     scores = _score(sources, narratives) if narratives else []
-    envelope = _decide(runner, symbol, as_of, cfg, bars, narratives, scores, board)
+    decided = _decide(engine, request, symbol, bars, narratives, scores, sources)
 
     bars_frame = (bars if bars is not None else empty_bars_frame()).assign(symbol=symbol)
     bars_frame = bars_frame.loc[:, ["symbol", *[c for c in bars_frame.columns if c != "symbol"]]]
     bars_blob = parquet_bytes(bars_frame)
-    effective_config = cfg.model_copy(update={"symbol": symbol}).model_dump(mode="json")
+    effective_config = {
+        "tracer": settings.tracer.model_copy(update={"symbol": symbol}).model_dump(mode="json"),
+        "signal": settings.signal.model_dump(mode="json"),
+        "bots": settings.bots.digestable(),
+    }
     narrative_records = tuple(narratives or ())
-    inputs_digest = sha256_hex(
-        canonical_json(
-            {
-                "bars_sha256": sha256_hex(bars_blob),
-                "narratives": [n.model_dump(mode="json") for n in narrative_records],
-                "sentiment": [s.model_dump(mode="json") for s in scores],
-            }
-        )
-    )[:16]
+    inputs_digest = sha256_hex(canonical_json({
+        "bars_sha256": sha256_hex(bars_blob),
+        "narratives": narrative_records,
+        "sentiment": scores,
+        "prior_triggers": request.prior_triggers,
+    }))[:16]
     cfg_digest = config_digest(effective_config)
-    run_id = sha256_hex(
-        canonical_json(
-            {
-                "as_of": as_of.isoformat(),
-                "code_version": code_version(),
-                "config": cfg_digest,
-                "feed": sources.feed_name,
-                "inputs": inputs_digest,
-                "seed": request.seed,
-                "symbol": symbol,
-            }
-        )
-    )[:16]
+    run_id = sha256_hex(canonical_json({
+        "as_of": as_of, "code_version": code_version(), "config": cfg_digest,
+        "feed": sources.feed_name, "inputs": inputs_digest, "seed": request.seed,
+        "symbol": symbol,
+    }))[:16]
     paths = run_paths(as_of, run_id)
     inputs = RunInputs(
-        run_id=run_id,
-        as_of=as_of,
-        feed=sources.feed_name,
-        symbols=(symbol,),
-        bars_file=paths["bars"],
-        config=effective_config,
-        narratives=narrative_records,
-        sentiment=tuple(scores),
-        model_calls=tuple(sources.call_log.calls),
+        run_id=run_id, as_of=as_of, feed=sources.feed_name, symbols=(symbol,),
+        bars_file=paths["bars"], config=effective_config, narratives=narrative_records,
+        sentiment=tuple(scores), model_calls=tuple(sources.call_log.calls),
     )
-    inputs_json = canonical_json(inputs)
-    reasons = board.reasons()
+    reasons = sources.board.reasons()
     manifest = RunManifest(
-        run_id=run_id,
-        stage="tracer",
-        as_of=as_of,
-        seed=request.seed,
-        feed=sources.feed_name,
-        git_sha=request.git_sha,
-        code_version=code_version(),
-        config_digest=cfg_digest,
-        inputs_digest=inputs_digest,
-        provider_statuses=board.ordered(),
-        degraded=bool(reasons),
-        degraded_reasons=reasons,
-        bots=(_metrics(runner),),
-        files={paths["inputs"]: sha256_hex(inputs_json), paths["bars"]: sha256_hex(bars_blob)},
+        run_id=run_id, stage="tracer", as_of=as_of, seed=request.seed, feed=sources.feed_name,
+        git_sha=request.git_sha, code_version=code_version(), config_digest=cfg_digest,
+        inputs_digest=inputs_digest, provider_statuses=sources.board.ordered(),
+        degraded=bool(reasons), degraded_reasons=reasons, bots=engine.metrics(),
+        files={paths["inputs"]: sha256_hex(canonical_json(inputs)),
+               paths["bars"]: sha256_hex(bars_blob)},
     )
-    parts = render_tracer_run(
-        run_id=run_id, symbol=symbol, envelopes=(envelope,), manifest=manifest
-    )
+    parts = render_tracer_run(run_id=run_id, outcome=decided.outcome, manifest=manifest)
     tracer_run = TracerRun(
-        run_id=run_id,
-        as_of=as_of,
-        symbol=symbol,
-        manifest=manifest,
-        envelopes=(envelope,),
-        forecast=envelope.forecast,
+        run_id=run_id, as_of=as_of, symbol=symbol, manifest=manifest, outcome=decided.outcome,
+        envelopes=decided.envelopes, forecast=decided.forecast,
         digest=DigestMessage(trace_id=run_id, parts=tuple(parts), delivery="printed"),
     )
     return TracerResult(tracer_run, inputs, bars_frame, bars_blob)
@@ -173,12 +143,8 @@ def _fetch_bars(
     sources: Sources, symbol: str, as_of: datetime, history_hours: int
 ) -> pd.DataFrame | None:
     try:
-        frames = sources.market.bars(
-            [symbol],
-            start=as_of - timedelta(hours=history_hours),
-            end=as_of,
-            timeframe=Timeframe.HOUR,
-        )
+        frames = sources.market.bars([symbol], start=as_of - timedelta(hours=history_hours),
+                                     end=as_of, timeframe=Timeframe.HOUR)
         frame = validate_bars_frame(frames[symbol], symbol=symbol)
     except ProviderError as e:
         logger.warning("bars for %s failed: %s", symbol, e)
@@ -189,12 +155,10 @@ def _fetch_bars(
 
 
 def _fetch_narratives(
-    sources: Sources, symbol: str, as_of: datetime, window_hours: int
+    sources: Sources, symbol: str, as_of: datetime, window: timedelta
 ) -> list[Narrative] | None:
     try:
-        items = sources.news.narratives(
-            [symbol], start=as_of - timedelta(hours=window_hours), end=as_of
-        )
+        items = sources.news.narratives([symbol], start=as_of - window, end=as_of)
     except ProviderError as e:
         logger.warning("narratives for %s failed: %s", symbol, e)
         sources.board.fail(sources.news_provider, e)
@@ -202,7 +166,7 @@ def _fetch_narratives(
     return [n for n in items if n.fetched_at <= as_of and n.published_at <= as_of]
 
 
-def _score(sources: Sources, narratives: list[Narrative]) -> list[SentimentScore]:
+def _score(sources: Sources, narratives: Sequence[Narrative]) -> list[SentimentScore]:
     try:
         return sources.score([n.headline for n in narratives])
     except ProviderError as e:
@@ -211,49 +175,31 @@ def _score(sources: Sources, narratives: list[Narrative]) -> list[SentimentScore
 
 
 def _decide(
-    runner: BotRunner,
+    engine: SignalEngine,
+    request: TracerRequest,
     symbol: str,
-    as_of: datetime,
-    cfg: TracerConfig,
     bars: pd.DataFrame | None,
     narratives: list[Narrative] | None,
     scores: list[SentimentScore],
-    board: StatusBoard,
-) -> ReportEnvelope:
+    sources: Sources,
+) -> Decided:
+    as_of = request.as_of
+    board = sources.board
     if bars is None:
-        return runner.fail("PROVIDER_ERROR", "no bars: the market data provider failed",
-                           as_of=as_of, symbol=symbol, codes=board.reasons())
-    if narratives is None or (narratives and len(scores) != len(narratives)):
-        return runner.fail("PROVIDER_ERROR", "no narratives: the news or sentiment provider "
-                           "failed, which is not the same as no news", as_of=as_of,
-                           symbol=symbol, codes=board.reasons())
-    if len(bars) and bars["end"].iloc[-1] < pd.Timestamp(as_of) - pd.Timedelta(
-        hours=cfg.max_bar_age_hours
-    ):
+        return engine.fail(symbol, as_of, "PROVIDER_ERROR",
+                           "no bars: the market data provider failed", board.reasons())
+    if narratives is None or len(scores) != len(narratives):
+        return engine.fail(symbol, as_of, "PROVIDER_ERROR", "no narratives: the news or "
+                           "sentiment provider failed, which is not the same as no news",
+                           board.reasons())
+    max_age = pd.Timedelta(hours=request.settings.tracer.max_bar_age_hours)
+    if len(bars) and bars["end"].iloc[-1] < pd.Timestamp(as_of) - max_age:
         board.degrade("DATA_STALE")
-        return runner.fail("DATA_STALE", "the newest closed bar is too old to decide on",
-                           as_of=as_of, symbol=symbol)
-    scored = [ScoredNarrative(n, s) for n, s in zip(narratives, scores, strict=True)]
-    try:
-        features = compute_features(symbol, as_of, bars, scored, cfg.features)
-    except ValueError as e:
+        return engine.fail(symbol, as_of, "DATA_STALE",
+                           "the newest closed bar is too old to decide on")
+    news = prepare_narratives(narratives, scores, request.settings.signal.narratives)
+    decided = engine.decide(symbol, as_of, PreparedBars.from_frame(bars), news,
+                            request.prior_triggers)
+    if "DATA_INSUFFICIENT_BARS" in decided.outcome.reason_codes:
         board.degrade("DATA_INSUFFICIENT_BARS")
-        return runner.fail("DATA_INSUFFICIENT_BARS", str(e), as_of=as_of, symbol=symbol)
-    return runner.run(features, as_of=as_of, symbol=symbol)
-
-
-def _metrics(runner: BotRunner) -> BotMetrics:
-    latency = None
-    if runner.timer is not None and runner.decisions_total:
-        latency = round(runner.latency_ms_total / runner.decisions_total, 3)
-    return BotMetrics(
-        bot=runner.bot.name,
-        mode=runner.mode,
-        config_version=runner.config_version,
-        decisions_total=runner.decisions_total,
-        errors_total=runner.errors_total,
-        decision_latency_ms=latency,
-        heartbeat_age_ms=None,
-    )
-
-
+    return decided

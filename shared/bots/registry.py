@@ -7,9 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from shared.bots.base import Bot
+from shared.bots.cooldown.bot import Cooldown
 from shared.bots.divergence import DivergenceBot
+from shared.bots.participation_guard.bot import ParticipationGuard
+from shared.bots.persistence_guard.bot import PersistenceGuard
+from shared.bots.sizing.bot import Sizing
+from shared.bots.trend_guard.bot import TrendGuard
 
-__all__ = ["BOTS", "BotEntry", "bot_entry"]
+__all__ = ["BOTS", "GUARDS", "BotEntry", "bot_entry"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,17 @@ class BotEntry:
 _HERE = Path(__file__).resolve().parent
 
 BOTS: dict[str, BotEntry] = {
-    DivergenceBot.name: BotEntry(DivergenceBot, _HERE / "divergence"),
+    cls.name: BotEntry(cls, _HERE / cls.name)
+    for cls in (DivergenceBot, TrendGuard, PersistenceGuard, ParticipationGuard, Cooldown, Sizing)
 }
+
+GUARDS: tuple[str, ...] = (
+    TrendGuard.name,
+    PersistenceGuard.name,
+    ParticipationGuard.name,
+    Cooldown.name,
+)
+"""The gates a divergence candidate must pass, in the order they are asked."""
 
 
 def bot_entry(name: str) -> BotEntry:

@@ -19,6 +19,7 @@ from shared.contracts.envelope import (
 from shared.contracts.manifest import BotMetrics, ProviderState, ProviderStatus, RunManifest
 from shared.contracts.market import AssetClass, Bar, Timeframe
 from shared.contracts.news import Narrative, SentimentLabel, SentimentScore
+from shared.contracts.outcome import OutcomeStatus, SignalOutcome
 from shared.contracts.signal import Direction, Forecast
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ModelCall",
     "Mode",
     "Narrative",
+    "OutcomeStatus",
     "ProviderState",
     "ProviderStatus",
     "ReportEnvelope",
@@ -43,6 +45,7 @@ __all__ = [
     "RunManifest",
     "SentimentLabel",
     "SentimentScore",
+    "SignalOutcome",
     "Timeframe",
     "TracerRun",
     "UtcDatetime",

@@ -16,6 +16,7 @@ from shared.contracts.base import Contract, UtcDatetime
 from shared.contracts.envelope import ReportEnvelope
 from shared.contracts.manifest import RunManifest
 from shared.contracts.news import Narrative, SentimentScore
+from shared.contracts.outcome import SignalOutcome
 from shared.contracts.signal import Forecast
 
 __all__ = ["DigestMessage", "ModelCall", "RunInputs", "TracerRun"]
@@ -47,6 +48,7 @@ class TracerRun(Contract):
     as_of: UtcDatetime
     symbol: str
     manifest: RunManifest
+    outcome: SignalOutcome
     envelopes: tuple[ReportEnvelope, ...] = Field(min_length=1)
     forecast: Forecast | None
     digest: DigestMessage
@@ -65,4 +67,7 @@ class RunInputs(Contract):
     )
     narratives: tuple[Narrative, ...] = ()
     sentiment: tuple[SentimentScore, ...] = ()
+    sentiment_checks: tuple[SentimentScore | None, ...] = Field(
+        default=(), description="the LLM polarity check per narrative (empty when not used)"
+    )
     model_calls: tuple[ModelCall, ...] = ()

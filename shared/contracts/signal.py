@@ -38,3 +38,4 @@ class Forecast(Contract):
         if self.direction is Direction.DOWN and self.p_up >= 0.5:
             raise ValueError("direction 'down' needs p_up < 0.5")
         return self
+

@@ -1,53 +1,72 @@
 """Point-in-time features for the divergence signal.
 
 Everything here is computed *as of* ``t`` from data available at ``t``: bars whose ``end``
-is ``<= t`` and narratives published and fetched at or before ``t``. Callers may pass more
-data than that; these functions filter it themselves, so a leak needs two bugs, not one.
+is ``<= t`` and narratives published and fetched at or before ``t``. The inputs are prepared
+once (sorted arrays) and sliced by binary search per decision time, so a study can evaluate
+every bar of a year cheaply; callers may pass more data than was available, since these
+functions cut it themselves (a leak needs two bugs, not one).
+
+Narrative score: the weighted mean of headline polarities in the window, each weight the
+product of time decay ``0.5 ** (age / half_life)``, novelty, source weight and model
+confidence, shrunk toward neutral by ``neutral_prior_mass`` (a pseudo-weight of neutral
+news), so that the score of a story fades as it ages rather than only its mass.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 from shared.contracts import Contract, Narrative, SentimentScore, UtcDatetime
-from shared.contracts.base import Signed
+from shared.contracts.base import Probability, Signed
+from shared.features.novelty import novelty_scores
+from shared.features.polarity import blend_polarity
 
 __all__ = [
     "FeatureParams",
-    "ScoredNarrative",
+    "NarrativeParams",
+    "PreparedBars",
+    "PreparedNarratives",
     "SignalFeatures",
-    "available_narratives",
     "compute_features",
+    "prepare_narratives",
 ]
+
+_NS_PER_HOUR = 3_600_000_000_000
 
 
 class FeatureParams(Contract):
-    """Windows and decay of the feature computation (``config/tracer.yaml: features``)."""
+    """Windows and decay of the feature computation (``config/signal.yaml: features``)."""
 
     narrative_window_hours: PositiveInt = Field(default=48, le=24 * 30)
     half_life_hours: PositiveFloat = Field(default=12.0, le=24 * 14)
+    persistence_bucket_hours: PositiveInt = Field(default=6, le=48)
     move_lookback_hours: PositiveInt = Field(default=6, le=24 * 7)
     vol_window_hours: PositiveInt = Field(default=168, ge=24, le=24 * 90)
     participation_hours: PositiveInt = Field(default=6, le=72)
     trend_lookback_hours: PositiveInt = Field(default=168, le=24 * 90)
     min_bars: PositiveInt = Field(default=48, ge=8)
+    polarity_band: float = Field(default=0.2, ge=0.0, le=0.9)
+    neutral_prior_mass: float = Field(default=1.0, ge=0.0, le=20.0)
+    persistence_min_weight: float = Field(default=0.25, ge=0.0, le=1.0)
 
 
-@dataclass(frozen=True)
-class ScoredNarrative:
-    """A narrative with its sentiment and its weight factors other than time decay."""
+class NarrativeParams(Contract):
+    """How headlines are weighted before they enter the score (``config/signal.yaml``)."""
 
-    narrative: Narrative
-    score: SentimentScore
-    novelty: float = 1.0
-    source_weight: float = 1.0
+    novelty_lookback_hours: PositiveInt = Field(default=72, le=24 * 14)
+    distinct_similarity: float = Field(default=0.15, ge=0.0, le=0.9)
+    duplicate_similarity: float = Field(default=0.5, gt=0.0, le=1.0)
+    disagreement_band: float = Field(default=0.2, ge=0.0, le=0.9)
+    disagreement_penalty: float = Field(default=0.4, ge=0.0, le=1.0)
+    source_weights: dict[str, float] = Field(default_factory=dict)
+    default_source_weight: float = Field(default=1.0, ge=0.0, le=5.0)
 
 
 class SignalFeatures(Contract):
@@ -56,11 +75,15 @@ class SignalFeatures(Contract):
     symbol: str
     as_of: UtcDatetime
     narrative_score: Signed | None = Field(
-        description="decay/novelty/confidence-weighted mean polarity; null with no headlines"
+        description="decay/novelty/source/confidence-weighted mean polarity; null: no headlines"
     )
     narrative_mass: NonNegativeFloat
     headline_count: NonNegativeInt
-    source_count: NonNegativeInt
+    source_count: NonNegativeInt = Field(description="sources telling the dominant side")
+    window_count: NonNegativeInt = Field(description="persistence buckets with that side")
+    disagreement_share: Probability = Field(
+        default=0.0, description="share of weight on headlines where the models disagree"
+    )
     price_return: float = Field(description="log return over move_lookback_hours")
     realized_vol: PositiveFloat = Field(description="hourly log-return standard deviation")
     move_z: float = Field(description="price_return / (realized_vol * sqrt(lookback))")
@@ -70,70 +93,172 @@ class SignalFeatures(Contract):
     last_bar_end: UtcDatetime
 
 
-def available_narratives(
-    scored: Sequence[ScoredNarrative], as_of: datetime, window_hours: int
-) -> list[ScoredNarrative]:
-    """Narratives published within the window and fetched by ``as_of``."""
-    start = as_of - pd.Timedelta(hours=window_hours)
-    return [
-        item
-        for item in scored
-        if start <= item.narrative.published_at <= as_of and item.narrative.fetched_at <= as_of
-    ]
+@dataclass(frozen=True)
+class PreparedBars:
+    """A bar frame as arrays, sorted by ``end``."""
+
+    end_ns: np.ndarray
+    log_close: np.ndarray
+    volume: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> PreparedBars:
+        ordered = frame.sort_values("end", kind="stable")
+        return cls(
+            end_ns=ordered["end"].to_numpy(dtype="datetime64[ns]").astype("int64"),
+            log_close=np.log(ordered["close"].to_numpy(dtype="float64")),
+            volume=ordered["volume"].to_numpy(dtype="float64"),
+        )
+
+    def available(self, as_of: datetime) -> int:
+        """How many bars had closed by ``as_of``."""
+        return int(np.searchsorted(self.end_ns, _ns(as_of), side="right"))
+
+
+@dataclass(frozen=True)
+class PreparedNarratives:
+    """Scored narratives as arrays, sorted by ``published_at``."""
+
+    published_ns: np.ndarray
+    fetched_ns: np.ndarray
+    polarity: np.ndarray
+    base_weight: np.ndarray  # novelty x source weight x (blended) confidence
+    disagreement: np.ndarray  # bool
+    source: np.ndarray  # int codes
+    narratives: tuple[Narrative, ...]
+    novelty: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.narratives)
+
+
+def prepare_narratives(
+    narratives: Sequence[Narrative],
+    scores: Sequence[SentimentScore],
+    params: NarrativeParams,
+    checks: Sequence[SentimentScore | None] | None = None,
+) -> PreparedNarratives:
+    """Blend polarities, compute novelty, and sort. ``scores`` (and ``checks``, the LLM
+    polarity check, when present) are aligned with ``narratives``."""
+    if len(scores) != len(narratives) or (checks is not None and len(checks) != len(scores)):
+        raise ValueError("scores and checks must be aligned with narratives")
+    novelty = novelty_scores(
+        narratives,
+        lookback=timedelta(hours=params.novelty_lookback_hours),
+        distinct_similarity=params.distinct_similarity,
+        duplicate_similarity=params.duplicate_similarity,
+    )
+    order = sorted(range(len(narratives)), key=lambda i: (narratives[i].published_at,
+                                                          narratives[i].narrative_id))
+    sources: dict[str, int] = {}
+    rows = []
+    for i in order:
+        item = narratives[i]
+        blended = blend_polarity(
+            scores[i],
+            checks[i] if checks is not None else None,
+            disagreement_band=params.disagreement_band,
+            disagreement_penalty=params.disagreement_penalty,
+        )
+        weight_source = params.source_weights.get(item.source, params.default_source_weight)
+        nov = novelty[item.narrative_id]
+        rows.append((_ns(item.published_at), _ns(item.fetched_at), blended.polarity,
+                     nov * weight_source * blended.confidence, blended.disagreement,
+                     sources.setdefault(item.source, len(sources)), nov))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    return PreparedNarratives(
+        published_ns=np.asarray(columns[0], dtype="int64"),
+        fetched_ns=np.asarray(columns[1], dtype="int64"),
+        polarity=np.asarray(columns[2], dtype="float64"),
+        base_weight=np.asarray(columns[3], dtype="float64"),
+        disagreement=np.asarray(columns[4], dtype="bool"),
+        source=np.asarray(columns[5], dtype="int64"),
+        narratives=tuple(narratives[i] for i in order),
+        novelty=np.asarray(columns[6], dtype="float64"),
+    )
 
 
 def compute_features(
     symbol: str,
     as_of: datetime,
-    bars: pd.DataFrame,
-    scored: Sequence[ScoredNarrative],
+    bars: PreparedBars,
+    news: PreparedNarratives,
     params: FeatureParams,
 ) -> SignalFeatures:
     """Compute features at ``as_of``. Raises ``ValueError`` when there are too few bars."""
-    usable = bars.loc[bars["end"] <= pd.Timestamp(as_of)]
-    if len(usable) < params.min_bars:
+    n = bars.available(as_of)
+    if n < params.min_bars:
         raise ValueError(
-            f"{symbol}: {len(usable)} closed bars at {as_of.isoformat()}, need {params.min_bars}"
+            f"{symbol}: {n} closed bars at {as_of.isoformat()}, need {params.min_bars}"
         )
-    close = usable["close"].to_numpy(dtype="float64")
-    volume = usable["volume"].to_numpy(dtype="float64")
-    log_close = np.log(close)
-    returns = np.diff(log_close)
-    vol_returns = returns[-params.vol_window_hours :]
-    realized_vol = float(np.std(vol_returns, ddof=1)) if len(vol_returns) > 1 else 0.0
-    realized_vol = max(realized_vol, 1e-6)
-    k = min(params.move_lookback_hours, len(returns))
+    log_close = bars.log_close[:n]
+    volume = bars.volume[:n]
+    returns = np.diff(log_close[-(params.vol_window_hours + 1) :])
+    realized_vol = max(float(np.std(returns, ddof=1)) if len(returns) > 1 else 0.0, 1e-6)
+    k = min(params.move_lookback_hours, n - 1)
     price_return = float(log_close[-1] - log_close[-1 - k])
-    move_z = price_return / (realized_vol * math.sqrt(k))
-    t = min(params.trend_lookback_hours, len(returns))
+    t = min(params.trend_lookback_hours, n - 1)
     trend_z = float(log_close[-1] - log_close[-1 - t]) / (realized_vol * math.sqrt(t))
     recent = volume[-params.participation_hours :]
     norm = volume[-params.vol_window_hours : -params.participation_hours]
-    norm_mean = float(np.mean(norm)) if len(norm) else 0.0
-    participation = float(np.mean(recent)) / norm_mean if norm_mean > 0 else 0.0
-
-    window = available_narratives(scored, as_of, params.narrative_window_hours)
-    weights = []
-    polarities = []
-    for item in window:
-        age_hours = (as_of - item.narrative.published_at).total_seconds() / 3600.0
-        decay = 0.5 ** (age_hours / params.half_life_hours)
-        weights.append(decay * item.novelty * item.source_weight * item.score.confidence)
-        polarities.append(item.score.polarity)
-    mass = float(sum(weights))
-    score = float(np.dot(weights, polarities) / mass) if mass > 0 else None
+    # The norm is a median: bursts of volume (the very thing measured) must not inflate it.
+    norm_level = float(np.median(norm)) if len(norm) else 0.0
+    participation = float(np.mean(recent)) / norm_level if norm_level > 0 else 0.0
+    narrative = _narrative_features(as_of, news, params)
     return SignalFeatures(
         symbol=symbol,
         as_of=as_of,
-        narrative_score=None if score is None else max(-1.0, min(1.0, score)),
-        narrative_mass=mass,
-        headline_count=len(window),
-        source_count=len({item.narrative.source for item in window}),
         price_return=price_return,
         realized_vol=realized_vol,
-        move_z=move_z,
+        move_z=price_return / (realized_vol * math.sqrt(k)),
         participation=participation,
         trend_z=trend_z,
-        bars_used=len(usable),
-        last_bar_end=usable["end"].iloc[-1].to_pydatetime(),
+        bars_used=n,
+        last_bar_end=pd.Timestamp(int(bars.end_ns[n - 1]), tz="UTC").to_pydatetime(),
+        **narrative,
     )
+
+
+def _narrative_features(
+    as_of: datetime, news: PreparedNarratives, params: FeatureParams
+) -> Mapping[str, object]:
+    now = _ns(as_of)
+    lo = int(np.searchsorted(news.published_ns, now - params.narrative_window_hours
+                             * _NS_PER_HOUR, side="left"))
+    hi = int(np.searchsorted(news.published_ns, now, side="right"))
+    idx = np.arange(lo, hi)[news.fetched_ns[lo:hi] <= now]
+    if len(idx) == 0:
+        return {"narrative_score": None, "narrative_mass": 0.0, "headline_count": 0,
+                "source_count": 0, "window_count": 0, "disagreement_share": 0.0}
+    age_hours = (now - news.published_ns[idx]) / _NS_PER_HOUR
+    weights = news.base_weight[idx] * 0.5 ** (age_hours / params.half_life_hours)
+    polarity = news.polarity[idx]
+    mass = float(weights.sum())
+    # Shrink toward neutral by a prior mass, so that a fading (decayed) story fades in score,
+    # not only in mass: one fresh headline counts, one from yesterday barely does.
+    denominator = mass + params.neutral_prior_mass
+    score = float(np.dot(weights, polarity) / denominator) if denominator > 0 else 0.0
+    side = np.sign(score) if abs(score) > 0 else 0.0
+    # Persistence counts headlines on the dominant side that are still recent (time decay
+    # only: a syndicated re-telling has little novelty but is exactly what persistence means).
+    decay = 0.5 ** (age_hours / params.half_life_hours)
+    agree = (
+        (np.sign(polarity) == side)
+        & (np.abs(polarity) > params.polarity_band)
+        & (decay >= params.persistence_min_weight)
+    )
+    buckets = (age_hours[agree] // params.persistence_bucket_hours).astype("int64")
+    return {
+        "narrative_score": max(-1.0, min(1.0, score)),
+        "narrative_mass": mass,
+        "headline_count": len(idx),
+        "source_count": len(set(news.source[idx][agree].tolist())),
+        "window_count": len(set(buckets.tolist())),
+        "disagreement_share": float(weights[news.disagreement[idx]].sum() / mass)
+        if mass > 0 else 0.0,
+    }
+
+
+def _ns(value: datetime) -> int:
+    return int(pd.Timestamp(value).as_unit("ns").value)

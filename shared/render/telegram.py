@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.contracts import Decision, Direction, ReportEnvelope, RunManifest
+from shared.contracts import Direction, OutcomeStatus, RunManifest, SignalOutcome
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "confidence_word",
     "escape_markdown_v2",
+    "health_lines",
+    "outcome_lines",
     "render_tracer_run",
     "split_message",
 ]
@@ -69,41 +71,49 @@ def _cut(line: str, limit: int) -> list[str]:
     return out
 
 
-def _decision_lines(envelope: ReportEnvelope) -> list[str]:
-    forecast = envelope.forecast
-    if envelope.decision is Decision.TRIGGER and forecast is not None:
-        arrow = "⬆️" if forecast.direction is Direction.UP else "⬇️"
-        head = (
-            f"{arrow} *{escape_markdown_v2(forecast.symbol)}* "
-            f"{escape_markdown_v2(forecast.direction.value)}, "
-            f"{confidence_word(forecast.strength)} confidence"
-        )
-    else:
-        head = f"⏸ *{escape_markdown_v2(envelope.symbol or '')}* no trigger"
-    lines = [head]
-    lines += [f"• {escape_markdown_v2(line)}" for line in envelope.evidence_lines]
-    lines.append(f"_{escape_markdown_v2(envelope.rationale)}_")
+_STATUS_LINE = {
+    OutcomeStatus.SUPPRESSED: "no new call (held back by a guard or cooldown)",
+    OutcomeStatus.NO_TRIGGER: "no call",
+    OutcomeStatus.FAILED: "no decision: data unavailable",
+}
+
+
+def outcome_lines(outcome: SignalOutcome) -> list[str]:
+    """Escaped lines for one symbol's outcome: a triggered call shows direction, a confidence
+    word and its number-free evidence; anything else is one short line (the details are
+    counted in the artifact, not spammed to chat)."""
+    symbol = escape_markdown_v2(outcome.symbol)
+    if outcome.status is OutcomeStatus.TRIGGERED and outcome.direction is not None:
+        arrow = "⬆️" if outcome.direction is Direction.UP else "⬇️"
+        lines = [f"{arrow} *{symbol}* {outcome.direction.value}, "
+                 f"{outcome.confidence or 'low'} confidence"]
+        lines += [f"• {escape_markdown_v2(line)}" for line in outcome.evidence_lines]
+        return lines
+    icon = "⚠️" if outcome.status is OutcomeStatus.FAILED else "⏸"
+    return [f"{icon} *{symbol}* {escape_markdown_v2(_STATUS_LINE[outcome.status])}"]
+
+
+def health_lines(manifest: RunManifest) -> list[str]:
+    lines = []
+    if manifest.degraded:
+        reasons = ", ".join(manifest.degraded_reasons)
+        lines.append(f"⚠️ degraded: {escape_markdown_v2(reasons)}")
+    if manifest.feed == "synthetic":
+        lines.append(escape_markdown_v2("(synthetic feed: says nothing about live markets)"))
     return lines
 
 
 def render_tracer_run(
     *,
     run_id: str,
-    symbol: str,
-    envelopes: Sequence[ReportEnvelope],
+    outcome: SignalOutcome,
     manifest: RunManifest,
     limit: int = MAX_MESSAGE_CHARS,
 ) -> list[str]:
-    """The digest of one tracer run: decision, evidence, health, and the trace id (the run
+    """The digest of one tracer run: the call (if any), health, and the trace id (the run
     id, which names the artifact file)."""
-    lines = [f"*Tracer Bullet* {escape_markdown_v2(symbol)}"]
-    primary = [e for e in envelopes if e.bot == "divergence"]
-    for envelope in primary or list(envelopes[:1]):
-        lines += _decision_lines(envelope)
-    if manifest.degraded:
-        reasons = ", ".join(manifest.degraded_reasons)
-        lines.append(f"⚠️ degraded: {escape_markdown_v2(reasons)}")
-    if manifest.feed == "synthetic":
-        lines.append(escape_markdown_v2("(synthetic feed: says nothing about live markets)"))
+    lines = [f"*Tracer Bullet* {escape_markdown_v2(outcome.symbol)}"]
+    lines += outcome_lines(outcome)
+    lines += health_lines(manifest)
     lines.append(f"trace `{run_id}`")
     return split_message(lines, limit)

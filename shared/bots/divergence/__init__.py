@@ -1,5 +1,10 @@
 """The divergence bot (see ``bot.py``) with its fixtures and recorded timeline."""
 
-from shared.bots.divergence.bot import SEARCH_SPACE, DivergenceBot, DivergenceConfig
+from shared.bots.divergence.bot import (
+    SEARCH_SPACE,
+    DivergenceBot,
+    DivergenceConfig,
+    divergence_of,
+)
 
-__all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig"]
+__all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig", "divergence_of"]

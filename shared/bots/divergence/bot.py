@@ -1,9 +1,12 @@
 """The divergence bot: a narrative that runs ahead of the price.
 
 ``divergence = narrative_score - tanh(move_z / move_scale_z)``: a bullish narrative with a
-flat price diverges upward; a bullish narrative with a price that already ran does not
-(the story is priced in). A trigger needs ``|divergence| >= divergence_threshold`` and
-enough narrative mass. The forecast maps divergence through a logistic:
+flat price diverges upward; a bullish narrative with a price that already ran does not (the
+story is priced in). A trigger needs ``|divergence| >= divergence_threshold`` on the side of
+the narrative itself (a price that moved with no narrative behind it is not a narrative
+divergence: ``DIV_PRICE_ONLY``), ``|narrative_score| >= min_narrative_score`` and enough
+narrative mass. (Firing only on the event that crosses the threshold is the engine's job:
+it needs the guards' verdicts too.) The forecast maps divergence through a logistic whose coefficients are parameters:
 ``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``.
 """
 
@@ -14,16 +17,25 @@ import math
 from pydantic import Field, PositiveInt
 
 from shared.bots.base import Bot, BotConfig, BotDecision
-from shared.contracts import Authority, Decision, Direction, Evidence, Forecast, Mode
+from shared.contracts import (
+    Authority,
+    Decision,
+    Direction,
+    Evidence,
+    Forecast,
+    Mode,
+)
 from shared.features.signal import SignalFeatures
 
-__all__ = ["DivergenceBot", "DivergenceConfig", "SEARCH_SPACE"]
+__all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig", "divergence_of"]
 
 
 class DivergenceConfig(BotConfig):
     horizon_hours: PositiveInt = Field(default=12, le=24 * 7)
     divergence_threshold: float = Field(default=0.6, ge=0.05, le=2.0)
     min_narrative_mass: float = Field(default=0.3, ge=0.0, le=50.0)
+    min_narrative_score: float = Field(default=0.3, ge=0.0, le=1.0)
+    max_disagreement_share: float = Field(default=0.3, ge=0.0, le=1.0)
     move_scale_z: float = Field(default=1.5, gt=0.0, le=10.0)
     warning_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     hard_max_move_z: float = Field(default=6.0, ge=2.0, le=20.0)
@@ -34,15 +46,24 @@ class DivergenceConfig(BotConfig):
 SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
     "divergence_threshold": (0.2, 1.2, 0.1),
     "min_narrative_mass": (0.0, 2.0, 0.1),
+    "min_narrative_score": (0.1, 0.8, 0.05),
     "move_scale_z": (0.5, 3.0, 0.25),
+    "logistic_intercept": (-1.0, 1.0, 0.1),
     "logistic_slope": (0.2, 3.0, 0.2),
 }
 """Tunable parameters: ``{name: (low, high, step)}``."""
 
 
+def divergence_of(features: SignalFeatures, cfg: DivergenceConfig) -> float | None:
+    """The divergence at these features, or None with no narrative."""
+    if features.narrative_score is None or features.headline_count == 0:
+        return None
+    return features.narrative_score - math.tanh(features.move_z / cfg.move_scale_z)
+
+
 class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
     name = "divergence"
-    version = "1.0.0"
+    version = "2.0.0"
     authority = Authority.ADVISE
     mode_support = frozenset({Mode.STUB, Mode.SHADOW, Mode.ADVISORY, Mode.QUARANTINE})
     config_model = DivergenceConfig
@@ -50,103 +71,81 @@ class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
 
     def decide(self, inputs: SignalFeatures) -> BotDecision:
         cfg = self.config
-        numbers = {
-            "narrative_mass": inputs.narrative_mass,
-            "move_z": inputs.move_z,
-            "headline_count": float(inputs.headline_count),
-        }
-        if inputs.narrative_score is None or inputs.headline_count == 0:
-            return BotDecision(
-                decision=Decision.NO_TRIGGER,
-                reason_codes=("DIV_NO_NARRATIVE",),
-                rationale="no headlines were available in the narrative window",
-                numbers=numbers,
-            )
-        price_view = math.tanh(inputs.move_z / cfg.move_scale_z)
-        divergence = inputs.narrative_score - price_view
+        f = inputs
+        numbers = {"narrative_mass": f.narrative_mass, "move_z": f.move_z,
+                   "headline_count": float(f.headline_count)}
+        divergence = divergence_of(f, cfg)
+        if divergence is None or f.narrative_score is None:
+            return BotDecision(decision=Decision.NO_TRIGGER, reason_codes=("DIV_NO_NARRATIVE",),
+                               rationale="no headlines were available in the narrative window",
+                               numbers=numbers)
+        price_view = math.tanh(f.move_z / cfg.move_scale_z)
         p_up = 1.0 / (1.0 + math.exp(-(cfg.logistic_intercept + cfg.logistic_slope * divergence)))
-        numbers |= {
-            "narrative_score": inputs.narrative_score,
-            "price_view": price_view,
-            "divergence": divergence,
-            "p_up": p_up,
-        }
-        forecast = _forecast(inputs, cfg, p_up, self)
-        evidence = _evidence(inputs, divergence, numbers)
-        if abs(inputs.move_z) > cfg.hard_max_move_z:
-            return BotDecision(
-                decision=Decision.NO_TRIGGER,
-                reason_codes=("DIV_HARD_EXTREME_MOVE",),
-                rationale="the price move is beyond the hard limit; no trigger on a shock",
-                forecast=forecast,
-                evidence=evidence,
-                numbers=numbers,
-            )
-        codes: list[str] = []
-        strong = abs(divergence) >= cfg.divergence_threshold
-        massive = inputs.narrative_mass >= cfg.min_narrative_mass
+        numbers |= {"narrative_score": f.narrative_score, "price_view": price_view,
+                    "divergence": divergence, "threshold": cfg.divergence_threshold, "p_up": p_up}
+        result = {"forecast": _forecast(f, cfg, p_up, self),
+                  "evidence": _evidence(f, numbers), "numbers": numbers}
+        if abs(f.move_z) > cfg.hard_max_move_z:
+            return BotDecision(decision=Decision.NO_TRIGGER,
+                               reason_codes=("DIV_HARD_EXTREME_MOVE",),
+                               rationale="the price move is beyond the hard limit; no trigger "
+                               "on a shock", **result)  # type: ignore[arg-type]
         near = abs(abs(divergence) - cfg.divergence_threshold) <= cfg.warning_margin
-        if near:
-            codes.append("DIV_NEAR_THRESHOLD")
+        warn = (("DIV_NEAR_THRESHOLD",) if near else ()) + (
+            ("DIV_MODEL_DISAGREEMENT",) if f.disagreement_share > cfg.max_disagreement_share
+            else ())
+        strong = abs(divergence) >= cfg.divergence_threshold
+        massive = f.narrative_mass >= cfg.min_narrative_mass
+        if strong and not _narrative_led(f.narrative_score, divergence, cfg):
+            return BotDecision(decision=Decision.NO_TRIGGER,
+                               reason_codes=("DIV_PRICE_ONLY", *warn),
+                               rationale="the price moved without a narrative of that side "
+                               "behind it", **result)  # type: ignore[arg-type]
         if strong and massive:
             side = "bullish" if divergence > 0 else "bearish"
-            return BotDecision(
-                decision=Decision.TRIGGER,
-                reason_codes=("DIV_TRIGGER", *codes),
-                rationale=f"{side} narrative diverges from the price move",
-                forecast=forecast,
-                evidence=evidence,
-                numbers=numbers,
-            )
-        codes.insert(0, "DIV_BELOW_THRESHOLD" if not strong else "DIV_LOW_MASS")
-        return BotDecision(
-            decision=Decision.NO_TRIGGER,
-            reason_codes=tuple(codes),
-            rationale="divergence too small" if not strong else "too little narrative mass",
-            forecast=forecast,
-            evidence=evidence,
-            numbers=numbers,
-        )
+            return BotDecision(decision=Decision.TRIGGER, reason_codes=("DIV_TRIGGER", *warn),
+                               rationale=f"{side} narrative diverges from the price move",
+                               **result)  # type: ignore[arg-type]
+        code = "DIV_BELOW_THRESHOLD" if not strong else "DIV_LOW_MASS"
+        return BotDecision(decision=Decision.NO_TRIGGER, reason_codes=(code, *warn),
+                           rationale="divergence too small" if not strong
+                           else "too little narrative mass", **result)  # type: ignore[arg-type]
 
 
-def _forecast(
-    inputs: SignalFeatures, cfg: DivergenceConfig, p_up: float, bot: DivergenceBot
-) -> Forecast:
+def _narrative_led(score: float, divergence: float, cfg: DivergenceConfig) -> bool:
+    return abs(score) >= cfg.min_narrative_score and (score > 0) == (divergence > 0)
+
+
+def _forecast(f: SignalFeatures, cfg: DivergenceConfig, p_up: float, bot: DivergenceBot
+              ) -> Forecast:
     direction = Direction.UP if p_up > 0.5 else Direction.DOWN if p_up < 0.5 else Direction.FLAT
-    return Forecast(
-        symbol=inputs.symbol,
-        as_of=inputs.as_of,
-        horizon_hours=cfg.horizon_hours,
-        p_up=p_up,
-        direction=direction,
-        strength=abs(2.0 * p_up - 1.0),
-        bot=bot.name,
-        bot_version=bot.version,
-    )
+    return Forecast(symbol=f.symbol, as_of=f.as_of, horizon_hours=cfg.horizon_hours, p_up=p_up,
+                    direction=direction, strength=abs(2.0 * p_up - 1.0), bot=bot.name,
+                    bot_version=bot.version)
 
 
-def _evidence(
-    inputs: SignalFeatures, divergence: float, numbers: dict[str, float]
-) -> tuple[Evidence, ...]:
-    score = numbers["narrative_score"]
+def _evidence(f: SignalFeatures, numbers: dict[str, float]) -> tuple[Evidence, ...]:
+    score, price = numbers["narrative_score"], numbers["price_view"]
     tone = "bullish" if score > 0.15 else "bearish" if score < -0.15 else "mixed"
-    price = numbers["price_view"]
     moved = "rose" if price > 0.3 else "fell" if price < -0.3 else "barely moved"
+    lagging = (score > 0.15 and price < 0.3) or (score < -0.15 and price > -0.3)
+    tail = " and the price lags it." if lagging else "."
     lines = [
-        Evidence(
-            line=f"The narrative is {tone} while the price {moved}.",
-            numbers={"narrative_score": score, "price_view": price, "divergence": divergence},
-        ),
+        Evidence(line=f"The narrative turned {tone} while the price {moved}"
+                 + (tail if lagging else "."),
+                 numbers={"narrative_score": score, "price_view": price,
+                          "divergence": numbers["divergence"]}),
+        Evidence(line="The story is told by "
+                 + ("several sources." if f.source_count > 1 else "a single source."),
+                 numbers={"source_count": float(f.source_count),
+                          "headline_count": float(f.headline_count)}),
     ]
-    many = "several headlines" if inputs.headline_count > 1 else "a single headline"
-    lines.append(
-        Evidence(
-            line=f"The story rests on {many} from "
-            + ("more than one source." if inputs.source_count > 1 else "one source."),
-            numbers={
-                "headline_count": float(inputs.headline_count),
-                "source_count": float(inputs.source_count),
-            },
-        )
-    )
+    if f.participation >= 1.2:
+        lines.append(Evidence(line="Volume is running above its usual level.",
+                              numbers={"participation": f.participation}))
+    elif f.participation < 0.8:
+        lines.append(Evidence(line="Volume is thin.", numbers={"participation": f.participation}))
+    if f.disagreement_share > 0.3:
+        lines.append(Evidence(line="The sentiment models disagree on part of the news.",
+                              numbers={"disagreement_share": f.disagreement_share}))
     return tuple(lines)

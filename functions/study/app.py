@@ -1,0 +1,33 @@
+"""``tb study`` with its edges: config, feed, engine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from functions.study.run import run_study
+from functions.tracer.build import build_offline_sources
+from functions.tracer.config import load_tracer_config
+from shared.reason_codes import default_registry
+from shared.signal.engine import SignalEngine
+
+__all__ = ["study"]
+
+NOTE = ("Measured on past or synthetic data; says nothing about live performance. The "
+        "synthetic feed plants a documented relation (shared/providers/synthetic.py).")
+
+
+def study(*, feed: str, seed: int, start: datetime, end: datetime, symbol: str | None,
+          synthetic_edge: float | None) -> dict[str, Any]:
+    settings = load_tracer_config()
+    sources = build_offline_sources(feed, seed=seed, config=settings,
+                                    synthetic_edge=synthetic_edge)
+    engine = SignalEngine(settings.signal, settings.bots, default_registry())
+    result = run_study(symbol=symbol or settings.tracer.symbol, start=start, end=end,
+                       market=sources.market, news=sources.news, scorer=sources.primary_scorer,
+                       engine=engine)
+    out = result.to_json()
+    out |= {"feed": feed, "seed": seed, "note": NOTE}
+    if feed == "synthetic":
+        out["synthetic_edge"] = 1.0 if synthetic_edge is None else synthetic_edge
+    return out

@@ -1,0 +1,1 @@
+"""The cooldown bot (see bot.py) with its fixtures."""

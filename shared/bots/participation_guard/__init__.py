@@ -1,0 +1,1 @@
+"""The participation_guard bot (see bot.py) with its fixtures."""

@@ -1,0 +1,1 @@
+"""The persistence_guard bot (see bot.py) with its fixtures."""

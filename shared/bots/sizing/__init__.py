@@ -1,0 +1,1 @@
+"""The sizing bot (see bot.py) with its fixtures."""

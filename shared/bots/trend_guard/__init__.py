@@ -1,0 +1,1 @@
+"""The trend_guard bot (see bot.py) with its fixtures."""

@@ -1,0 +1,1 @@
+"""The signal engine: features → divergence → guards → cooldown → sizing, per symbol."""

@@ -1,0 +1,217 @@
+"""The signal engine: one decision per symbol per poll.
+
+    features(t) ─► divergence bot ─► (trigger candidate?) ─► guards ─► cooldown ─► sizing
+
+Every bot runs through :class:`BotRunner`, so every path leaves an envelope. The outcome is
+``triggered`` only when the divergence trigger takes effect and no guard's block does; a
+block that takes effect (an enforced guard) makes it ``suppressed``, with the reason codes
+recorded.
+
+Event-driven firing: a trigger fires on the event (a new bar or a new headline) that makes
+the whole condition — divergence *and* the guards — true. If the same condition, on the same
+side, already held at the previous poll (``t - poll_hours``, recomputed from data available
+then), the outcome is ``suppressed`` with ``SIGNAL_ALREADY_ACTIVE`` instead of firing on
+every poll. The recomputation is pure (no envelopes, no counters), so the engine stays
+stateless; repeats after a gap are the cooldown's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.bots.candidate import Candidate, PriorTrigger
+from shared.bots.registry import BOTS, GUARDS
+from shared.bots.runner import BotRunner, is_effective
+from shared.config import config_digest
+from shared.contracts import (
+    BotMetrics,
+    Decision,
+    Direction,
+    EnvelopeStatus,
+    Evidence,
+    Forecast,
+    OutcomeStatus,
+    ReportEnvelope,
+    SignalOutcome,
+)
+from shared.features.signal import (
+    PreparedBars,
+    PreparedNarratives,
+    SignalFeatures,
+    compute_features,
+)
+from shared.reason_codes import ReasonCodeRegistry
+from shared.render.telegram import confidence_word
+from shared.signal.config import BotSettings, SignalConfig
+
+__all__ = ["Decided", "SignalEngine"]
+
+
+@dataclass(frozen=True)
+class Decided:
+    outcome: SignalOutcome
+    envelopes: tuple[ReportEnvelope, ...]
+    forecast: Forecast | None
+
+
+class SignalEngine:
+    """Holds the configured bots; :meth:`decide` is pure given its inputs."""
+
+    def __init__(
+        self,
+        signal: SignalConfig,
+        bots: BotSettings,
+        registry: ReasonCodeRegistry,
+        timer: Callable[[], float] | None = None,
+    ) -> None:
+        self.signal = signal
+        self.bots = bots
+        self.registry = registry
+        self.runners = {
+            name: BotRunner(BOTS[name].bot_class(bots.params(name)), bots.mode(name), registry,
+                            timer=timer)
+            for name in sorted(BOTS)
+        }
+        self.config_digest = config_digest(
+            {"signal": signal.model_dump(mode="json"), "bots": bots.digestable()}
+        )
+
+    @property
+    def horizon_hours(self) -> int:
+        return int(self.bots.params("divergence").horizon_hours)
+
+    def decide(
+        self,
+        symbol: str,
+        as_of: datetime,
+        bars: PreparedBars,
+        news: PreparedNarratives,
+        prior_triggers: Sequence[PriorTrigger] = (),
+    ) -> Decided:
+        params = self.signal.features
+        try:
+            features = compute_features(symbol, as_of, bars, news, params)
+        except ValueError as e:
+            return self.fail(symbol, as_of, "DATA_INSUFFICIENT_BARS", str(e))
+        div = self.runners["divergence"].run(features, as_of=as_of, symbol=symbol)
+        envelopes = [div]
+        numbers = div.numbers
+        divergence = numbers.get("divergence")
+        rank = abs(divergence) / numbers["threshold"] if divergence is not None else 0.0
+        forecast = div.forecast
+        if div.status is not EnvelopeStatus.OK or forecast is None or divergence is None:
+            return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER if div.status is
+                                 EnvelopeStatus.OK else OutcomeStatus.FAILED, div, envelopes,
+                                 forecast, rank, div.reason_codes)
+        if div.decision is not Decision.TRIGGER:
+            return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER, div, envelopes,
+                                 forecast, rank, div.reason_codes)
+        candidate = _candidate(features, forecast, numbers, prior_triggers)
+        blocks: list[str] = []
+        for name in GUARDS:
+            guard = self.runners[name].run(candidate, as_of=as_of, symbol=symbol)
+            envelopes.append(guard)
+            if guard.decision is Decision.BLOCK and guard.effective:
+                blocks.extend(guard.reason_codes)
+            elif guard.status is EnvelopeStatus.FAILED and self.bots.mode(name).value == "enforced":
+                blocks.extend(guard.reason_codes)  # an enforced gate that fails holds the trigger
+        if not div.effective:
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+                                 forecast, rank, ("DIV_NOT_EFFECTIVE", *blocks))
+        if blocks:
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+                                 forecast, rank, tuple(blocks))
+        if self._held_before(symbol, as_of, bars, news, forecast.direction):
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+                                 forecast, rank, ("SIGNAL_ALREADY_ACTIVE",))
+        sizing = self.runners["sizing"].run(candidate, as_of=as_of, symbol=symbol)
+        envelopes.append(sizing)
+        size = sizing.numbers.get("target_size") if sizing.status is EnvelopeStatus.OK else None
+        return self._outcome(symbol, as_of, OutcomeStatus.TRIGGERED, div, envelopes, forecast,
+                             rank, (), size=size)
+
+    def _held_before(self, symbol: str, as_of: datetime, bars: PreparedBars,
+                     news: PreparedNarratives, direction: Direction) -> bool:
+        """Whether the full trigger condition already held, same side, at the previous poll."""
+        params = self.signal.features
+        before = as_of - timedelta(hours=self.signal.poll_hours)
+        if bars.available(before) < params.min_bars:
+            return False
+        features = compute_features(symbol, before, bars, news, params)
+        raw = self.runners["divergence"].bot.decide(features)
+        if raw.decision is not Decision.TRIGGER or raw.forecast is None:
+            return False
+        if raw.forecast.direction is not direction:
+            return False
+        candidate = _candidate(features, raw.forecast, raw.numbers, ())
+        for name in GUARDS:
+            runner = self.runners[name]
+            if name == "cooldown" or not is_effective(runner.mode, Decision.BLOCK):
+                continue
+            if runner.bot.decide(candidate).decision is Decision.BLOCK:
+                return False
+        return True
+
+    def fail(self, symbol: str, as_of: datetime, code: str, rationale: str,
+             codes: tuple[str, ...] = ()) -> Decided:
+        """A failed decision (no bars, provider down, stale data) with its envelope."""
+        envelope = self.runners["divergence"].fail(code, rationale, as_of=as_of, symbol=symbol,
+                                                   codes=codes)
+        return Decided(
+            SignalOutcome(symbol=symbol, as_of=as_of, status=OutcomeStatus.FAILED, rank_score=0.0,
+                          reason_codes=envelope.reason_codes),
+            (envelope,),
+            None,
+        )
+
+    def metrics(self) -> tuple[BotMetrics, ...]:
+        out = []
+        for name, runner in sorted(self.runners.items()):
+            latency = None
+            if runner.timer is not None and runner.decisions_total:
+                latency = round(runner.latency_ms_total / runner.decisions_total, 3)
+            out.append(BotMetrics(bot=name, mode=runner.mode, config_version=runner.config_version,
+                                  decisions_total=runner.decisions_total,
+                                  errors_total=runner.errors_total, decision_latency_ms=latency))
+        return tuple(out)
+
+    def _outcome(
+        self,
+        symbol: str,
+        as_of: datetime,
+        status: OutcomeStatus,
+        div: ReportEnvelope,
+        envelopes: list[ReportEnvelope],
+        forecast: Forecast | None,
+        rank: float,
+        codes: tuple[str, ...],
+        size: float | None = None,
+    ) -> Decided:
+        evidence: list[Evidence] = list(div.evidence)
+        for envelope in envelopes[1:]:
+            if status is OutcomeStatus.TRIGGERED or envelope.decision is Decision.BLOCK:
+                evidence.extend(envelope.evidence)
+        direction = forecast.direction if forecast and forecast.direction is not Direction.FLAT \
+            else None
+        outcome = SignalOutcome(
+            symbol=symbol, as_of=as_of, status=status, direction=direction,
+            p_up=forecast.p_up if forecast else None,
+            strength=forecast.strength if forecast else None,
+            confidence=confidence_word(forecast.strength) if forecast else None,
+            divergence=div.numbers.get("divergence"), target_size=size, rank_score=rank,
+            reason_codes=codes, evidence_lines=tuple(e.line for e in evidence),
+            evidence=tuple(evidence),
+        )
+        return Decided(outcome, tuple(envelopes), forecast)
+
+
+def _candidate(features: SignalFeatures, forecast: Forecast, numbers: Mapping[str, float],
+               prior_triggers: Sequence[PriorTrigger]) -> Candidate:
+    return Candidate(
+        symbol=features.symbol, as_of=features.as_of, direction=forecast.direction,
+        divergence=numbers["divergence"], divergence_threshold=numbers["threshold"],
+        p_up=forecast.p_up, strength=forecast.strength, horizon_hours=forecast.horizon_hours,
+        features=features, prior_triggers=tuple(prior_triggers),
+    )
