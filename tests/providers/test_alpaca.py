@@ -236,3 +236,18 @@ def test_calendar_sends_iso_dates_and_parses_days(
     days = _client(fake_sleep).calendar(date(2024, 3, 4), date(2024, 3, 5))
     assert [d.date for d in days] == [date(2024, 3, 4), date(2024, 3, 5)]
     assert days[0].open == "09:30" and days[0].session_open == "0400"
+
+
+def test_crypto_bars_work_without_keys_and_send_no_auth_headers(
+    mocked_responses: responses.RequestsMock, fake_sleep: FakeSleep
+) -> None:
+    mocked_responses.get(
+        f"{DATA}/v1beta3/crypto/us/bars", json=load_fixture("alpaca", "crypto_bars")
+    )
+    client = AlpacaMarketData(data_url=DATA, policy=TEST_POLICY, sleep=fake_sleep)
+
+    frames = client.bars(["BTC-USD", "ETH-USD"], start=START, end=END, timeframe=Timeframe.HOUR)
+
+    assert len(frames["BTC-USD"]) == 4
+    sent = mocked_responses.calls[0].request.headers
+    assert "APCA-API-KEY-ID" not in sent and "APCA-API-SECRET-KEY" not in sent
