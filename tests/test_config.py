@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from functions.tracer.config import BotFile, TracerConfig, load_tracer_config
+from functions.tracer.config import TracerConfig, load_tracer_config
+from shared.bots.divergence import DivergenceConfig
+from shared.signal.config import BotFile
 from shared.config import load_yaml_model
 from shared.errors import ConfigError
 
@@ -29,15 +31,16 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_load_tracer_config_shipped_files_are_valid() -> None:
     cfg = load_tracer_config(ROOT / "config")
-    assert cfg.symbol == "BTC-USD"
-    assert cfg.divergence.params.horizon_hours > 0
+    assert cfg.tracer.symbol == "BTC-USD"
+    assert cfg.bots.params("divergence").horizon_hours > 0
+    assert set(cfg.bots.bots) >= {"divergence", "trend_guard", "cooldown", "sizing"}
 
 
 def test_bot_config_unknown_key_names_file_line_and_key(config_copy: Path) -> None:
     path = config_copy / "bots" / "divergence.yaml"
     _edit(path, "  logistic_slope: 1.2", "  logistic_slope: 1.2\n  divergnce_threshold: 0.5")
     with pytest.raises(ConfigError) as info:
-        load_yaml_model(path, BotFile)
+        load_yaml_model(path, BotFile[DivergenceConfig])
     message = str(info.value)
     assert str(path) in message
     assert "params.divergnce_threshold" in message
@@ -50,7 +53,7 @@ def test_bot_config_value_outside_hard_threshold_names_range(config_copy: Path) 
     path = config_copy / "bots" / "divergence.yaml"
     _edit(path, "divergence_threshold: 0.6", "divergence_threshold: 5.0")
     with pytest.raises(ConfigError) as info:
-        load_yaml_model(path, BotFile)
+        load_yaml_model(path, BotFile[DivergenceConfig])
     message = str(info.value)
     assert "params.divergence_threshold" in message
     assert "allowed range [0.05, 2.0]" in message
@@ -61,14 +64,14 @@ def test_bot_config_wrong_type_is_refused(config_copy: Path) -> None:
     path = config_copy / "bots" / "divergence.yaml"
     _edit(path, "horizon_hours: 12", "horizon_hours: twelve")
     with pytest.raises(ConfigError, match=r"params\.horizon_hours"):
-        load_yaml_model(path, BotFile)
+        load_yaml_model(path, BotFile[DivergenceConfig])
 
 
 def test_bot_config_unsupported_mode_is_refused(config_copy: Path) -> None:
     path = config_copy / "bots" / "divergence.yaml"
     _edit(path, "mode: advisory", "mode: yolo")
     with pytest.raises(ConfigError, match="mode"):
-        load_yaml_model(path, BotFile)
+        load_yaml_model(path, BotFile[DivergenceConfig])
 
 
 def test_tracer_config_yaml_syntax_error_names_line(config_copy: Path) -> None:

@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.contracts import (
-    Authority,
-    Decision,
     Direction,
-    EnvelopeStatus,
     Evidence,
-    Forecast,
-    Mode,
-    ReportEnvelope,
+    OutcomeStatus,
     RunManifest,
+    SignalOutcome,
 )
 from shared.render.telegram import (
     MAX_MESSAGE_CHARS,
@@ -51,32 +47,47 @@ def test_split_message_empty_input_yields_one_empty_part() -> None:
     assert split_message([]) == [""]
 
 
-def test_render_tracer_run_trigger_exact_text() -> None:
-    forecast = Forecast(symbol="BTC-USD", as_of=T0, horizon_hours=12, p_up=0.8,
-                        direction=Direction.UP, strength=0.6, bot="divergence", bot_version="1")
-    evidence = (Evidence(line="The narrative is bullish while the price barely moved.",
-                         numbers={"divergence": 0.8}),)
-    envelope = ReportEnvelope(
-        bot="divergence", bot_version="1", authority=Authority.ADVISE, mode=Mode.ADVISORY,
-        symbol="BTC-USD", as_of=T0, status=EnvelopeStatus.OK, decision=Decision.TRIGGER,
-        effective=True, reason_codes=("DIV_TRIGGER",), rationale="bullish narrative diverges",
-        config_version="0123456789abcdef", inputs_digest="0123456789abcdef", forecast=forecast,
+def _outcome(status: OutcomeStatus = OutcomeStatus.TRIGGERED) -> SignalOutcome:
+    evidence = (Evidence(line="The narrative turned bullish while the price barely moved.",
+                         numbers={"divergence": 0.8}),
+                Evidence(line="Volume is running above its usual level.",
+                         numbers={"participation": 1.5}))
+    return SignalOutcome(
+        symbol="BTC-USD", as_of=T0, status=status, direction=Direction.UP, p_up=0.8,
+        strength=0.6, confidence="high", divergence=0.8, rank_score=1.3,
         evidence=evidence, evidence_lines=tuple(e.line for e in evidence),
     )
+
+
+def test_render_tracer_run_trigger_exact_text() -> None:
     manifest = RunManifest(
         run_id="0123456789abcdef", stage="tracer", as_of=T0, seed=1, feed="synthetic",
         git_sha="x", code_version="0", config_digest="0123456789abcdef",
         inputs_digest="0123456789abcdef", degraded=True, degraded_reasons=("DATA_STALE",),
     )
-    parts = render_tracer_run(run_id="0123456789abcdef", symbol="BTC-USD",
-                              envelopes=(envelope,), manifest=manifest)
+    parts = render_tracer_run(run_id="0123456789abcdef", outcome=_outcome(), manifest=manifest)
     assert parts == [
         "*Tracer Bullet* BTC\\-USD\n"
         "⬆️ *BTC\\-USD* up, high confidence\n"
-        "• The narrative is bullish while the price barely moved\\.\n"
-        "_bullish narrative diverges_\n"
+        "• The narrative turned bullish while the price barely moved\\.\n"
+        "• Volume is running above its usual level\\.\n"
         "⚠️ degraded: DATA\\_STALE\n"
         "\\(synthetic feed: says nothing about live markets\\)\n"
         "trace `0123456789abcdef`"
     ]
     assert len(parts[0]) <= MAX_MESSAGE_CHARS
+
+
+def test_render_suppressed_outcome_is_one_line_without_evidence() -> None:
+    manifest = RunManifest(
+        run_id="0123456789abcdef", stage="tracer", as_of=T0, seed=1, feed="replay",
+        git_sha="x", code_version="0", config_digest="0123456789abcdef",
+        inputs_digest="0123456789abcdef", degraded=False,
+    )
+    parts = render_tracer_run(run_id="0123456789abcdef",
+                              outcome=_outcome(OutcomeStatus.SUPPRESSED), manifest=manifest)
+    assert parts == [
+        "*Tracer Bullet* BTC\\-USD\n"
+        "⏸ *BTC\\-USD* no new call \\(held back by a guard or cooldown\\)\n"
+        "trace `0123456789abcdef`"
+    ]

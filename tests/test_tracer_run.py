@@ -127,11 +127,11 @@ def test_tb_run_out_of_range_config_fails_naming_file_key_range(tmp_path: Path) 
 
 
 def _request() -> TracerRequest:
-    return TracerRequest(as_of=T0, seed=7, config=load_tracer_config(ROOT / "config"))
+    return TracerRequest(as_of=T0, seed=7, settings=load_tracer_config(ROOT / "config"))
 
 
 def test_write_result_invalid_bars_writes_nothing(tmp_path: Path) -> None:
-    sources = build_offline_sources("synthetic", seed=7, config=_request().config)
+    sources = build_offline_sources("synthetic", seed=7, config=_request().settings)
     result = run(_request(), sources=sources, registry=default_registry())
     broken = result.bars.assign(high=result.bars["low"] * 0.5)
     bad = type(result)(result.run, result.inputs, broken, parquet_bytes(broken))
@@ -157,7 +157,7 @@ class _DownNews:
 
 
 def test_run_market_outage_is_degraded_failure_with_valid_artifacts(tmp_path: Path) -> None:
-    sources = build_offline_sources("synthetic", seed=7, config=_request().config)
+    sources = build_offline_sources("synthetic", seed=7, config=_request().settings)
     sources.market = _DownMarket()
     result = run(_request(), sources=sources, registry=default_registry())
     write_result(tmp_path, result)
@@ -171,7 +171,7 @@ def test_run_market_outage_is_degraded_failure_with_valid_artifacts(tmp_path: Pa
 
 
 def test_run_news_outage_is_not_treated_as_no_news() -> None:
-    sources = build_offline_sources("synthetic", seed=7, config=_request().config)
+    sources = build_offline_sources("synthetic", seed=7, config=_request().settings)
     sources.news = _DownNews()
     result = run(_request(), sources=sources, registry=default_registry())
     (envelope,) = result.run.envelopes
@@ -188,7 +188,7 @@ class _DownScorer:
 
 
 def test_run_sentiment_outage_falls_back_to_offline_and_says_so() -> None:
-    sources = build_offline_sources("synthetic", seed=7, config=_request().config)
+    sources = build_offline_sources("synthetic", seed=7, config=_request().settings)
     sources.fallback_scorer = sources.primary_scorer
     sources.primary_scorer = _DownScorer()  # type: ignore[assignment]
     result = run(_request(), sources=sources, registry=default_registry())

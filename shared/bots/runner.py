@@ -106,7 +106,7 @@ class BotRunner:
             forecast=result.forecast,
             evidence_lines=tuple(item.line for item in result.evidence),
             evidence=result.evidence,
-            numbers=dict(result.numbers),
+            numbers=_all_numbers(result),
         )
 
     def fail(
@@ -177,6 +177,16 @@ class BotRunner:
                 f"{bot.name} ({bot.authority.value}) may not {result.decision.value}",
             )
         return result
+
+
+def _all_numbers(result: BotDecision) -> dict[str, float]:
+    """The decision's numbers plus every number behind its evidence lines, so that the
+    artifact keeps each number a chat line stands for."""
+    numbers = dict(result.numbers)
+    for item in result.evidence:
+        for key, value in item.numbers.items():
+            numbers.setdefault(key, value)
+    return numbers
 
 
 def _failure(code: str, rationale: str) -> BotDecision:

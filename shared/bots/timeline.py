@@ -1,6 +1,7 @@
-"""Recorded envelope timelines: a bot run hour by hour over a seeded synthetic period.
+"""Recorded envelope timelines: the signal engine run hour by hour over a seeded synthetic
+period, each bot's envelopes kept in its own ``timeline.jsonl``.
 
-The timeline is the bot's behaviour on a fixed, known input stream. Tests re-run it and
+The timeline is each bot's behaviour on a fixed, known input stream. Tests re-run it and
 compare byte for byte, so any change in behaviour (a bot, the features, the offline scorer
 or the synthetic feed) shows up as a diff that someone must re-record on purpose with
 ``tb bots record-timeline NAME``.
@@ -11,19 +12,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from shared.bots.candidate import PriorTrigger
 from shared.bots.registry import bot_entry
-from shared.bots.runner import BotRunner
-from shared.contracts import Mode, ReportEnvelope, Timeframe
-from shared.features.signal import FeatureParams, ScoredNarrative, compute_features
+from shared.contracts import OutcomeStatus, ReportEnvelope, Timeframe
+from shared.features.signal import PreparedBars, prepare_narratives
 from shared.providers.synthetic import SyntheticFeed
 from shared.reason_codes import default_registry
+from shared.sentiment.offline import OfflineScorer
+from shared.signal.config import BotSettings, SignalConfig
+from shared.signal.engine import SignalEngine
 
 __all__ = ["TIMELINE_HOURS", "TIMELINE_SEED", "TIMELINE_START", "envelope_line",
            "record_timeline", "write_timeline"]
 
 TIMELINE_SEED = 7
 TIMELINE_START = datetime(2026, 1, 5, tzinfo=UTC)
-TIMELINE_HOURS = 96
+TIMELINE_HOURS = 24 * 21
 _SYMBOL = "BTC-USD"
 
 
@@ -32,28 +36,44 @@ def envelope_line(envelope: ReportEnvelope) -> str:
     return json.dumps(envelope.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
-def record_timeline(name: str) -> list[ReportEnvelope]:
-    """Run bot ``name`` (default config, advisory mode) over the seeded period."""
-    from shared.sentiment.offline import OfflineScorer
+def _default_bots() -> BotSettings:
+    # Default params and the modes the product ships with, so the timeline does not move
+    # when someone edits config/ (that is what fixtures with explicit configs are for).
+    from shared.bots.registry import BOTS
+    from shared.contracts import Mode
 
-    entry = bot_entry(name)
-    bot = entry.bot_class(entry.bot_class.config_model())
-    runner = BotRunner(bot, Mode.ADVISORY, default_registry())
+    modes = {"divergence": Mode.ADVISORY, "sizing": Mode.ADVISORY}
+    return BotSettings(bots={
+        name: (modes.get(name, Mode.ENFORCED), entry.bot_class.config_model())
+        for name, entry in BOTS.items()
+    })
+
+
+def record_timeline(name: str) -> list[ReportEnvelope]:
+    """Run the engine (default configs) over the seeded period; return bot ``name``'s
+    envelopes in order."""
+    bot_entry(name)  # unknown names fail here
+    signal = SignalConfig()
+    engine = SignalEngine(signal, _default_bots(), default_registry())
     feed = SyntheticFeed(TIMELINE_SEED)
-    params = FeatureParams()
     end = TIMELINE_START + timedelta(hours=TIMELINE_HOURS)
     bars = feed.bars([_SYMBOL], start=TIMELINE_START - timedelta(days=14), end=end,
                      timeframe=Timeframe.HOUR)[_SYMBOL]
-    narratives = feed.narratives(
-        [_SYMBOL], start=TIMELINE_START - timedelta(hours=params.narrative_window_hours), end=end
-    )
+    lookback = timedelta(hours=signal.features.narrative_window_hours
+                         + signal.narratives.novelty_lookback_hours)
+    narratives = feed.narratives([_SYMBOL], start=TIMELINE_START - lookback, end=end)
     scores = OfflineScorer().score([n.headline for n in narratives])
-    scored = [ScoredNarrative(n, s) for n, s in zip(narratives, scores, strict=True)]
+    news = prepare_narratives(narratives, scores, signal.narratives)
+    prepared = PreparedBars.from_frame(bars)
+    prior: list[PriorTrigger] = []
     out = []
     for step in range(TIMELINE_HOURS):
         as_of = TIMELINE_START + timedelta(hours=step + 1)
-        features = compute_features(_SYMBOL, as_of, bars, scored, params)
-        out.append(runner.run(features, as_of=as_of, symbol=_SYMBOL))
+        decided = engine.decide(_SYMBOL, as_of, prepared, news, prior)
+        out.extend(e for e in decided.envelopes if e.bot == name)
+        outcome = decided.outcome
+        if outcome.status is OutcomeStatus.TRIGGERED and outcome.direction is not None:
+            prior.append(PriorTrigger(symbol=_SYMBOL, direction=outcome.direction, as_of=as_of))
     return out
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "PreparedNarratives",
     "SignalFeatures",
     "compute_features",
+    "decay_weight",
     "prepare_narratives",
 ]
 
@@ -91,6 +92,11 @@ class SignalFeatures(Contract):
     trend_z: float = Field(description="higher-timeframe return in volatility units")
     bars_used: PositiveInt
     last_bar_end: UtcDatetime
+
+
+def decay_weight(age_hours: np.ndarray | float, half_life_hours: float) -> np.ndarray:
+    """Time decay of a headline's weight: 1 at age 0, halving every ``half_life_hours``."""
+    return np.power(0.5, np.asarray(age_hours, dtype="float64") / half_life_hours)
 
 
 @dataclass(frozen=True)
@@ -232,7 +238,8 @@ def _narrative_features(
         return {"narrative_score": None, "narrative_mass": 0.0, "headline_count": 0,
                 "source_count": 0, "window_count": 0, "disagreement_share": 0.0}
     age_hours = (now - news.published_ns[idx]) / _NS_PER_HOUR
-    weights = news.base_weight[idx] * 0.5 ** (age_hours / params.half_life_hours)
+    decay = decay_weight(age_hours, params.half_life_hours)
+    weights = news.base_weight[idx] * decay
     polarity = news.polarity[idx]
     mass = float(weights.sum())
     # Shrink toward neutral by a prior mass, so that a fading (decayed) story fades in score,
@@ -242,7 +249,6 @@ def _narrative_features(
     side = np.sign(score) if abs(score) > 0 else 0.0
     # Persistence counts headlines on the dominant side that are still recent (time decay
     # only: a syndicated re-telling has little novelty but is exactly what persistence means).
-    decay = 0.5 ** (age_hours / params.half_life_hours)
     agree = (
         (np.sign(polarity) == side)
         & (np.abs(polarity) > params.polarity_band)
