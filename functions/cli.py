@@ -24,7 +24,7 @@ logger = logging.getLogger("tb")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class AsOf(click.ParamType):
+class AsOf(click.ParamType[datetime, Any]):
     """An ISO-8601 time; ``Z`` or an offset, or naive (taken as UTC)."""
 
     name = "ISO_TIME"
@@ -54,7 +54,7 @@ def artifacts_dir_option(f: F) -> F:
     return click.option(
         "--artifacts-dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
+        default=Path(),
         show_default=True,
         help="Root under which runs/, universe_runs/ and eval_runs/ live.",
     )(f)

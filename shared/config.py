@@ -153,7 +153,8 @@ def _field_bounds(model: type[BaseModel], loc: tuple[str, ...]) -> str:
     info = _field_info(model, loc)
     if info is None:
         return ""
-    lo = hi = None
+    lo: object = None
+    hi: object = None
     lo_open = hi_open = False
     for meta in info.metadata:
         if isinstance(meta, Ge):

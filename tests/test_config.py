@@ -9,9 +9,9 @@ import pytest
 
 from functions.tracer.config import TracerConfig, load_tracer_config
 from shared.bots.divergence import DivergenceConfig
-from shared.signal.config import BotFile
 from shared.config import load_yaml_model
 from shared.errors import ConfigError
+from shared.signal.config import BotFile
 
 ROOT = Path(__file__).resolve().parents[1]
 

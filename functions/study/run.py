@@ -81,8 +81,9 @@ def run_study(
     """Evaluate every hour in ``[start, end]`` and resolve the triggers."""
     signal = engine.signal
     horizon = engine.horizon_hours
-    warmup = timedelta(hours=max(signal.features.vol_window_hours,
-                                 signal.features.trend_lookback_hours) + 2 * signal.features.min_bars)
+    features = signal.features
+    warmup = timedelta(hours=max(features.vol_window_hours, features.trend_lookback_hours)
+                       + 2 * features.min_bars)
     frames = market.bars([symbol], start=start - warmup, end=end + timedelta(hours=horizon),
                          timeframe=Timeframe.HOUR)
     bars = PreparedBars.from_frame(frames[symbol])

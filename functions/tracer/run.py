@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
+from pydantic import JsonValue
 
 from functions.tracer.config import TracerSettings
 from functions.tracer.sources import Sources
@@ -97,7 +98,7 @@ def run(
     bars_frame = (bars if bars is not None else empty_bars_frame()).assign(symbol=symbol)
     bars_frame = bars_frame.loc[:, ["symbol", *[c for c in bars_frame.columns if c != "symbol"]]]
     bars_blob = parquet_bytes(bars_frame)
-    effective_config = {
+    effective_config: dict[str, JsonValue] = {
         "tracer": settings.tracer.model_copy(update={"symbol": symbol}).model_dump(mode="json"),
         "signal": settings.signal.model_dump(mode="json"),
         "bots": settings.bots.digestable(),

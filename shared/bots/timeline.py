@@ -66,7 +66,7 @@ def record_timeline(name: str) -> list[ReportEnvelope]:
     news = prepare_narratives(narratives, scores, signal.narratives)
     prepared = PreparedBars.from_frame(bars)
     prior: list[PriorTrigger] = []
-    out = []
+    out: list[ReportEnvelope] = []
     for step in range(TIMELINE_HOURS):
         as_of = TIMELINE_START + timedelta(hours=step + 1)
         decided = engine.decide(_SYMBOL, as_of, prepared, news, prior)

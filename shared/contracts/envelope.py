@@ -48,7 +48,7 @@ class Decision(StrEnum):
 
     TRIGGER = "trigger"
     NO_TRIGGER = "no_trigger"
-    PASS = "pass"  # a guard lets the candidate through
+    PASS = "pass"  # noqa: S105 - a guard lets the candidate through (not a password)
     BLOCK = "block"  # a guard vetoes the candidate
     ABSTAIN = "abstain"  # the bot could not decide (no data, failure)
     NONE = "none"  # the bot was not run (stub, quarantine)

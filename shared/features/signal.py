@@ -15,9 +15,10 @@ news), so that the score of a story fades as it ages rather than only its mass.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -226,9 +227,18 @@ def compute_features(
     )
 
 
+class _NarrativeFeatures(TypedDict):
+    narrative_score: float | None
+    narrative_mass: float
+    headline_count: int
+    source_count: int
+    window_count: int
+    disagreement_share: float
+
+
 def _narrative_features(
     as_of: datetime, news: PreparedNarratives, params: FeatureParams
-) -> Mapping[str, object]:
+) -> _NarrativeFeatures:
     now = _ns(as_of)
     lo = int(np.searchsorted(news.published_ns, now - params.narrative_window_hours
                              * _NS_PER_HOUR, side="left"))

@@ -6,8 +6,8 @@ story is priced in). A trigger needs ``|divergence| >= divergence_threshold`` on
 the narrative itself (a price that moved with no narrative behind it is not a narrative
 divergence: ``DIV_PRICE_ONLY``), ``|narrative_score| >= min_narrative_score`` and enough
 narrative mass. (Firing only on the event that crosses the threshold is the engine's job:
-it needs the guards' verdicts too.) The forecast maps divergence through a logistic whose coefficients are parameters:
-``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``.
+it needs the guards' verdicts too.) The forecast maps divergence through a logistic whose
+coefficients are parameters: ``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``.
 """
 
 from __future__ import annotations
@@ -83,33 +83,32 @@ class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
         p_up = 1.0 / (1.0 + math.exp(-(cfg.logistic_intercept + cfg.logistic_slope * divergence)))
         numbers |= {"narrative_score": f.narrative_score, "price_view": price_view,
                     "divergence": divergence, "threshold": cfg.divergence_threshold, "p_up": p_up}
-        result = {"forecast": _forecast(f, cfg, p_up, self),
-                  "evidence": _evidence(f, numbers), "numbers": numbers}
+        forecast = _forecast(f, cfg, p_up, self)
+        evidence = _evidence(f, numbers)
+
+        def decided(decision: Decision, codes: tuple[str, ...], rationale: str) -> BotDecision:
+            return BotDecision(decision=decision, reason_codes=codes, rationale=rationale,
+                               forecast=forecast, evidence=evidence, numbers=numbers)
+
         if abs(f.move_z) > cfg.hard_max_move_z:
-            return BotDecision(decision=Decision.NO_TRIGGER,
-                               reason_codes=("DIV_HARD_EXTREME_MOVE",),
-                               rationale="the price move is beyond the hard limit; no trigger "
-                               "on a shock", **result)  # type: ignore[arg-type]
+            return decided(Decision.NO_TRIGGER, ("DIV_HARD_EXTREME_MOVE",),
+                           "the price move is beyond the hard limit; no trigger on a shock")
         near = abs(abs(divergence) - cfg.divergence_threshold) <= cfg.warning_margin
         warn = (("DIV_NEAR_THRESHOLD",) if near else ()) + (
             ("DIV_MODEL_DISAGREEMENT",) if f.disagreement_share > cfg.max_disagreement_share
             else ())
         strong = abs(divergence) >= cfg.divergence_threshold
-        massive = f.narrative_mass >= cfg.min_narrative_mass
         if strong and not _narrative_led(f.narrative_score, divergence, cfg):
-            return BotDecision(decision=Decision.NO_TRIGGER,
-                               reason_codes=("DIV_PRICE_ONLY", *warn),
-                               rationale="the price moved without a narrative of that side "
-                               "behind it", **result)  # type: ignore[arg-type]
-        if strong and massive:
+            return decided(Decision.NO_TRIGGER, ("DIV_PRICE_ONLY", *warn),
+                           "the price moved without a narrative of that side behind it")
+        if strong and f.narrative_mass >= cfg.min_narrative_mass:
             side = "bullish" if divergence > 0 else "bearish"
-            return BotDecision(decision=Decision.TRIGGER, reason_codes=("DIV_TRIGGER", *warn),
-                               rationale=f"{side} narrative diverges from the price move",
-                               **result)  # type: ignore[arg-type]
-        code = "DIV_BELOW_THRESHOLD" if not strong else "DIV_LOW_MASS"
-        return BotDecision(decision=Decision.NO_TRIGGER, reason_codes=(code, *warn),
-                           rationale="divergence too small" if not strong
-                           else "too little narrative mass", **result)  # type: ignore[arg-type]
+            return decided(Decision.TRIGGER, ("DIV_TRIGGER", *warn),
+                           f"{side} narrative diverges from the price move")
+        if not strong:
+            return decided(Decision.NO_TRIGGER, ("DIV_BELOW_THRESHOLD", *warn),
+                           "divergence too small")
+        return decided(Decision.NO_TRIGGER, ("DIV_LOW_MASS", *warn), "too little narrative mass")
 
 
 def _narrative_led(score: float, divergence: float, cfg: DivergenceConfig) -> bool:
