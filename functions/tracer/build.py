@@ -12,7 +12,6 @@ from shared.errors import ConfigError
 from shared.providers.synthetic import SyntheticFeed
 from shared.sentiment.offline import OfflineScorer
 
-
 __all__ = ["FEEDS", "build_offline_sources", "resolve_data_path"]
 
 FEEDS = ("synthetic", "replay")
