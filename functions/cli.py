@@ -242,9 +242,11 @@ def record_timeline_command(name: str) -> None:
 def _register_groups() -> None:
     from functions.eval.cli import group as eval_group
     from functions.sentiment.cli import group as sentiment_group
+    from functions.universe.cli import group as universe_group
 
     cli.add_command(eval_group)
     cli.add_command(sentiment_group)
+    cli.add_command(universe_group)
 
 
 _register_groups()

@@ -23,6 +23,7 @@ from shared.contracts import (
     TracerRun,
     canonical_json,
 )
+from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
 
@@ -32,6 +33,8 @@ __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
+    "universe_run": UniverseRun,
+    "universe_shard": UniverseShard,
 }
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
@@ -43,6 +46,8 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "run_manifest": RunManifest,
     "sentiment_score": SentimentScore,
     "tracer_run": TracerRun,
+    "universe_run": UniverseRun,
+    "universe_shard": UniverseShard,
 }
 
 

@@ -1,0 +1,1 @@
+"""The universe stage: every symbol on its own trading hours, ranked, sharded, merged."""

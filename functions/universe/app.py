@@ -1,0 +1,116 @@
+"""The universe stage with its edges: config, sources, prior triggers, run, persist, deliver."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from functions.tracer.config import load_tracer_config
+from functions.universe.build import UniverseSources, build_universe_sources
+from functions.universe.merge import merge_all
+from functions.universe.notify import deliver, write_step_summary
+from functions.universe.persist import (
+    load_universe_prior_triggers,
+    run_path,
+    write_finalized,
+    write_partial,
+)
+from functions.universe.progress import Progress
+from functions.universe.run import (
+    Finalized,
+    UniverseRequest,
+    run_shard,
+    run_unsharded,
+)
+from shared.config import project_root
+from shared.contracts.universe import UniverseRun, UniverseShard
+from shared.gitinfo import git_sha
+from shared.reason_codes import default_registry
+from shared.universe.config import UniverseConfig, load_universe_config
+from shared.universe.sharding import Shard
+
+__all__ = ["UniverseOutcome", "merge_universe", "run_universe"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UniverseOutcome:
+    """What a ``tb universe run`` did: a final run (unsharded) or a partial (sharded)."""
+
+    written: list[Path]
+    run: UniverseRun | None = None
+    partial: UniverseShard | None = None
+    delivery: str | None = None
+
+
+def run_universe(
+    *,
+    seed: int,
+    as_of: datetime,
+    artifacts_dir: Path,
+    shard: Shard | None = None,
+    feed: str = "synthetic",
+    live: bool = False,
+    timer: Callable[[], float] | None = None,
+    notify: bool = True,
+    top_n: int | None = None,
+    polymarket_fixture: Path | None = None,
+    history_dir: Path | None = None,
+    universe: UniverseConfig | None = None,
+    sources: UniverseSources | None = None,
+    progress_bar: bool | None = None,
+    synthetic_edge: float | None = None,
+) -> UniverseOutcome:
+    """Run the universe (or one shard of it) and persist what that run writes."""
+    settings = load_tracer_config()
+    overrides: dict[str, Any] = {"digest": {"top_n": top_n}} if top_n else {}
+    if universe is None:
+        universe = load_universe_config(overrides=overrides)
+    elif overrides:
+        universe = universe.model_copy(
+            update={"digest": universe.digest.model_copy(update={"top_n": top_n})})
+    if sources is None:
+        sources = build_universe_sources(feed, seed=seed, config=universe, tracer=settings,
+                                         live=live, polymarket_fixture=polymarket_fixture,
+                                         synthetic_edge=synthetic_edge)
+    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
+    prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of, cooldown)
+    chosen = shard or Shard(0, 1)
+    request = UniverseRequest(as_of=as_of, seed=seed, universe=universe, settings=settings,
+                              shard=chosen, git_sha=git_sha(project_root()),
+                              prior_triggers=prior)
+    total = len(chosen.take(universe.sorted_symbols()))
+    progress = Progress(total, every=universe.progress_every,
+                        label=f"universe {chosen.label}" if shard else "universe",
+                        bar=progress_bar)
+    try:
+        if shard is not None:
+            partial = run_shard(request, sources=sources, registry=default_registry(),
+                                timer=timer, on_symbol=progress.advance)
+            return UniverseOutcome([write_partial(artifacts_dir, partial)], partial=partial)
+        finalized = run_unsharded(request, sources=sources, registry=default_registry(),
+                                  timer=timer, on_symbol=progress.advance)
+    finally:
+        progress.close()
+    written = write_finalized(artifacts_dir, finalized)
+    delivery = _deliver(finalized) if notify else None
+    return UniverseOutcome(written, run=finalized.run, delivery=delivery)
+
+
+def _deliver(finalized: Finalized) -> str:
+    write_step_summary(finalized.run)
+    return deliver(finalized.run)
+
+
+def merge_universe(artifacts_dir: Path) -> list[UniverseRun]:
+    """Merge every complete set of partials; returns the runs written."""
+    return [f.run for f in merge_all(artifacts_dir)]
+
+
+def run_file(run: UniverseRun) -> str:
+    return run_path(run.as_of, run.run_id)

@@ -1,0 +1,135 @@
+"""Build a universe run's sources from the command line's choices (feed, live, fixture)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from functions.tracer.build import build_offline_sources, resolve_data_path
+from functions.tracer.config import TracerSettings
+from functions.tracer.sources import Sources
+from functions.universe.polymarket_sources import (
+    FixturePolymarket,
+    LivePolymarket,
+    PolymarketSource,
+)
+from shared.contracts import ProviderState, ProviderStatus
+from shared.errors import ConfigError
+from shared.providers.base import MarketFeed, NewsFeed
+from shared.providers.synthetic import SymbolProfile, SyntheticFeed, default_profile
+from shared.sentiment.base import SentimentScorer
+from shared.universe.calendars import SessionFeed
+from shared.universe.config import UniverseConfig
+
+__all__ = ["UniverseSources", "build_universe_sources", "synthetic_profiles"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UniverseSources:
+    """The feeds and models of one universe run, and each provider's status before it ran.
+
+    ``market`` already keeps equities to their sessions. Per-symbol provider failures are
+    recorded on each symbol (so that shards merge to the unsharded result), never here."""
+
+    feed_name: str
+    market: MarketFeed
+    news: NewsFeed
+    primary_scorer: SentimentScorer
+    fallback_scorer: SentimentScorer | None
+    setup: tuple[ProviderStatus, ...]
+    market_provider: str
+    news_provider: str
+    sentiment_provider: str = "sentiment"
+    polymarket: PolymarketSource | None = None
+    polymarket_status: ProviderStatus = ProviderStatus(
+        provider="polymarket", state=ProviderState.SKIPPED, detail="not requested")
+
+
+def synthetic_profiles(config: UniverseConfig) -> dict[str, SymbolProfile]:
+    """Each symbol's synthetic profile, with its display name in the headlines."""
+    out = {}
+    for spec in config.symbols:
+        profile = default_profile(spec.symbol)
+        out[spec.symbol] = dataclasses.replace(profile, name=spec.name)
+    return out
+
+
+def build_universe_sources(
+    feed: str,
+    *,
+    seed: int,
+    config: UniverseConfig,
+    tracer: TracerSettings,
+    live: bool = False,
+    polymarket_fixture: Path | None = None,
+    synthetic_edge: float | None = None,
+) -> UniverseSources:
+    base = _base_sources(feed, seed=seed, config=config, tracer=tracer, live=live,
+                         synthetic_edge=synthetic_edge)
+    calendars = {spec.symbol: config.calendar(spec) for spec in config.symbols}
+    market = SessionFeed(base.market, calendars.get)
+    polymarket, status = _polymarket(config, live=live, fixture=polymarket_fixture)
+    return UniverseSources(
+        feed_name=base.feed_name, market=market, news=base.news,
+        primary_scorer=base.primary_scorer, fallback_scorer=base.fallback_scorer,
+        setup=base.board.ordered(), market_provider=base.market_provider,
+        news_provider=base.news_provider, sentiment_provider=base.sentiment_provider,
+        polymarket=polymarket, polymarket_status=status,
+    )
+
+
+def _base_sources(feed: str, *, seed: int, config: UniverseConfig, tracer: TracerSettings,
+                  live: bool, synthetic_edge: float | None) -> Sources:
+    if live:
+        try:
+            from functions.tracer.live import (  # type: ignore[import-not-found,unused-ignore]
+                build_live_sources,
+            )
+        except ImportError:
+            logger.warning("live market/news sources are not available in this build; "
+                           "using the offline %s feed (Polymarket stays live)", feed)
+        else:
+            sources: Sources = build_live_sources(seed=seed, config=tracer)
+            return sources
+    if feed == "synthetic":
+        sources = build_offline_sources("synthetic", seed=seed, config=tracer,
+                                        synthetic_edge=synthetic_edge)
+        synthetic = SyntheticFeed(seed, edge=synthetic_edge, profiles=synthetic_profiles(config))
+        sources.market = synthetic
+        sources.news = synthetic
+        return sources
+    return build_offline_sources(feed, seed=seed, config=tracer)
+
+
+def _polymarket(config: UniverseConfig, *, live: bool, fixture: Path | None
+                ) -> tuple[PolymarketSource | None, ProviderStatus]:
+    rules = config.polymarket
+    if not rules.enabled:
+        return None, ProviderStatus(provider="polymarket", state=ProviderState.SKIPPED,
+                                    detail="disabled in config/universe.yaml")
+    if live:
+        from shared.providers.perplexity import PerplexityNews
+        from shared.providers.polymarket import PolymarketClient
+        from shared.settings import Settings
+
+        settings = Settings()
+        helper = PerplexityNews.from_settings(settings) if settings.has_keys_for(
+            "perplexity") else None
+        source = LivePolymarket(PolymarketClient.from_settings(settings),
+                                limit=rules.search_limit,
+                                history_hours=rules.max_price_age_hours, perplexity=helper)
+        return source, ProviderStatus(provider="polymarket", state=ProviderState.OK,
+                                      detail=source.detail)
+    path = fixture or (resolve_data_path(rules.fixture) if rules.fixture else None)
+    if path is None:
+        return None, ProviderStatus(provider="polymarket", state=ProviderState.SKIPPED,
+                                    detail="offline: no --live and no recorded fixture")
+    if not path.is_dir():
+        raise ConfigError(f"Polymarket fixture {path} is not a directory")
+    recorded = FixturePolymarket(path)
+    return recorded, ProviderStatus(provider="polymarket", state=ProviderState.OFFLINE,
+                                    detail=recorded.detail)

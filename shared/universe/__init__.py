@@ -1,0 +1,1 @@
+"""The universe: config, trading hours, sharding, the Polymarket model, ranking, digest."""
