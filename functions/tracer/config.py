@@ -25,7 +25,7 @@ class ReplayFiles(_Strict):
 
 class TracerConfig(_Strict):
     symbol: str = Field(default="BTC-USD", min_length=1, max_length=32)
-    history_hours: PositiveInt = Field(default=336, ge=48, le=24 * 365)
+    history_hours: PositiveInt = Field(default=192, ge=48, le=24 * 365)
     max_bar_age_hours: PositiveInt = Field(default=3, le=24 * 7)
     replay: ReplayFiles = Field(default_factory=ReplayFiles)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+
+from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts import (
     Bar,
     Forecast,
@@ -39,6 +41,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "bar": Bar,
+    "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,
     "report_envelope": ReportEnvelope,

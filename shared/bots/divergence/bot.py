@@ -6,8 +6,12 @@ story is priced in). A trigger needs ``|divergence| >= divergence_threshold`` on
 the narrative itself (a price that moved with no narrative behind it is not a narrative
 divergence: ``DIV_PRICE_ONLY``), ``|narrative_score| >= min_narrative_score`` and enough
 narrative mass. (Firing only on the event that crosses the threshold is the engine's job:
-it needs the guards' verdicts too.) The forecast maps divergence through a logistic whose
-coefficients are parameters: ``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``.
+it needs the guards' verdicts too.) The forecast maps a narrative-led divergence through a
+logistic whose coefficients are parameters:
+``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``; when the
+divergence is not narrative-led the slope term is dropped (no view beyond the intercept).
+The default slope is a conservative prior (triggers at the threshold map to about 0.57),
+not a fit: fitting it walk-forward on recorded runs is the tuner's job.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class DivergenceConfig(BotConfig):
     warning_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     hard_max_move_z: float = Field(default=6.0, ge=2.0, le=20.0)
     logistic_intercept: float = Field(default=0.0, ge=-3.0, le=3.0)
-    logistic_slope: float = Field(default=1.2, ge=0.0, le=10.0)
+    logistic_slope: float = Field(default=0.5, ge=0.0, le=10.0)
 
 
 SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
@@ -80,7 +84,11 @@ class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
                                rationale="no headlines were available in the narrative window",
                                numbers=numbers)
         price_view = math.tanh(f.move_z / cfg.move_scale_z)
-        p_up = 1.0 / (1.0 + math.exp(-(cfg.logistic_intercept + cfg.logistic_slope * divergence)))
+        # Only a narrative-led divergence is a view; a price move with no narrative of its
+        # side behind it gets the intercept alone (no view when the intercept is zero).
+        led = _narrative_led(f.narrative_score, divergence, cfg)
+        p_up = 1.0 / (1.0 + math.exp(-(cfg.logistic_intercept
+                                        + (cfg.logistic_slope * divergence if led else 0.0))))
         numbers |= {"narrative_score": f.narrative_score, "price_view": price_view,
                     "divergence": divergence, "threshold": cfg.divergence_threshold, "p_up": p_up}
         forecast = _forecast(f, cfg, p_up, self)
@@ -98,7 +106,7 @@ class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
             ("DIV_MODEL_DISAGREEMENT",) if f.disagreement_share > cfg.max_disagreement_share
             else ())
         strong = abs(divergence) >= cfg.divergence_threshold
-        if strong and not _narrative_led(f.narrative_score, divergence, cfg):
+        if strong and not led:
             return decided(Decision.NO_TRIGGER, ("DIV_PRICE_ONLY", *warn),
                            "the price moved without a narrative of that side behind it")
         if strong and f.narrative_mass >= cfg.min_narrative_mass:

@@ -1,0 +1,1 @@
+"""Simulated schedules: the stages run over a seeded span of as-of times, offline."""
