@@ -12,8 +12,6 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-
-from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts import (
     Bar,
     Forecast,
@@ -25,6 +23,7 @@ from shared.contracts import (
     TracerRun,
     canonical_json,
 )
+from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
@@ -35,6 +34,7 @@ __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
+    "eval_snapshot": EvalSnapshot,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
 }
