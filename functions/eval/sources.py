@@ -1,9 +1,9 @@
 """Where claims come from: one small reader per artifact kind.
 
-A source is a function ``(artifacts_dir) -> list[PriceClaim]``. Tracer runs are read today;
-universe runs (``universe_runs/<date>/<run_id>.json``) get their own function and a line in
-:data:`PRICE_SOURCES` once their format is defined. A file that says it is a tracer run but
-does not validate is an error (fail loud), not a skipped file.
+A source is a function ``(artifacts_dir) -> list[PriceClaim]``: tracer runs
+(``runs/<date>/tracer-*.json``) and universe runs (``universe_runs/<date>/<run_id>.json``,
+one forecast per evaluated symbol). A file that says it is a run but does not validate is an
+error (fail loud), not a skipped file.
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from shared.contracts import TracerRun
+from shared.contracts.universe import UniverseRun
 from shared.errors import ArtifactError
 from shared.evaluation.records import PriceClaim
 
-__all__ = ["PRICE_SOURCES", "ClaimSource", "read_price_claims", "tracer_run_claims"]
+__all__ = [
+    "PRICE_SOURCES",
+    "ClaimSource",
+    "read_price_claims",
+    "tracer_run_claims",
+    "universe_run_claims",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +66,38 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     return claims
 
 
-PRICE_SOURCES: dict[str, ClaimSource] = {"tracer_run": tracer_run_claims}
+def universe_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
+    """Forecasts from ``universe_runs/<YYYY-MM-DD>/*.json`` whose ``type`` is
+    ``universe_run`` (shard partials under ``_shards/`` are not runs and are skipped)."""
+    claims: list[PriceClaim] = []
+    for path in sorted(artifacts_dir.glob("universe_runs/*/*.json")):
+        if path.parent.name.startswith("_"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        try:
+            head = json.loads(text)
+        except ValueError as e:
+            raise ArtifactError(f"{path}: not JSON ({e})") from e
+        if not isinstance(head, dict) or head.get("type") != "universe_run":
+            continue
+        try:
+            run = UniverseRun.model_validate_json(text)
+        except ValidationError as e:
+            raise ArtifactError(f"{path}: invalid universe_run: {e}") from e
+        claims.extend(
+            PriceClaim(source="universe_run", run_id=run.run_id, feed=run.manifest.feed,
+                       forecast=record.forecast)
+            for record in run.symbols
+            if record.forecast is not None
+        )
+    logger.info("sources: %d universe-run forecasts under %s", len(claims), artifacts_dir)
+    return claims
+
+
+PRICE_SOURCES: dict[str, ClaimSource] = {
+    "tracer_run": tracer_run_claims,
+    "universe_run": universe_run_claims,
+}
 
 
 def read_price_claims(
