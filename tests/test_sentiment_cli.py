@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -99,3 +100,33 @@ def test_score_lines_batches_non_empty_lines_only() -> None:
         "neutral",
         "positive",
     ]
+
+
+def test_score_without_offline_uses_finbert_through_a_real_loopback_server(
+    tmp_path: Path,
+) -> None:
+    """FinBERT path end to end in a real subprocess: the URL comes from TB_FINBERT_URL, the
+    second run is answered from the SQLite cache without calling the server again."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers.loopback import LoopbackServer, Reply
+
+    answer = [[{"label": "positive", "score": 0.9}, {"label": "neutral", "score": 0.07},
+               {"label": "negative", "score": 0.03}]]
+    exe = Path(sys.executable).with_name("tb")
+    with LoopbackServer() as server:
+        server.route("POST", "/finbert", Reply(json=answer))
+        env = {**os.environ, "HF_TOKEN": "hf_test_token", "TB_FINBERT_URL": f"{server.url}/finbert",
+               "TB_CACHE_DIR": str(tmp_path / "cache")}
+        for _ in range(2):
+            done = subprocess.run([str(exe), "sentiment", "score"], input="Profit rose.\n",
+                                  capture_output=True, text=True, env=env, timeout=60,
+                                  check=False)
+            assert done.returncode == 0, done.stderr
+            record = json.loads(done.stdout)
+            assert record["label"] == "positive"
+            assert abs(record["polarity"] - 0.87) < 1e-9
+        assert len(server.requests_to("/finbert")) == 1
+        assert "hf_test_token" not in done.stderr

@@ -43,6 +43,9 @@ def group() -> None:
 def score_command(offline: bool) -> None:
     """Score one text a line from stdin; print one JSON object a line to stdout.
 
+    With --offline: the offline lexicon scorer. Without it: FinBERT on Hugging Face
+    inference (needs HF_TOKEN; TB_FINBERT_URL points it at an endpoint), cached by text hash.
+
     Each output line has the keys confidence, label (positive, negative or neutral),
     polarity (in [-1, 1]) and text_sha256, sorted. Output line N belongs to input line N:
     an empty input line gets a neutral score with polarity 0 and confidence 0.
@@ -51,14 +54,31 @@ def score_command(offline: bool) -> None:
 
         printf 'Net sales fell 8 %%.\\nThe AGM is on 3 April.\\n' | tb sentiment score --offline
     """
-    if not offline:
-        raise click.UsageError(_NEEDS_FINBERT)
-    scorer = OfflineScorer()
+    scorer: SentimentScorer = OfflineScorer() if offline else _finbert()
     try:
         for record in score_lines(scorer, (line.rstrip("\r\n") for line in sys.stdin)):
             click.echo(json.dumps(record, sort_keys=True, allow_nan=False))
     except PipelineError as e:
         raise click.ClickException(str(e)) from e
+
+
+def _finbert() -> SentimentScorer:
+    """FinBERT on Hugging Face inference, through the content-hash cache
+    (``$TB_CACHE_DIR/sentiment.sqlite``), so no text is scored twice across runs."""
+    import os
+    from pathlib import Path
+
+    from shared.providers.hf_inference import FinbertScorer
+    from shared.sentiment.cache import CachedScorer, SentimentCache
+    from shared.settings import Settings, install_redaction
+
+    settings = Settings()
+    if not settings.has_keys_for("hf_finbert"):
+        raise click.UsageError(_NEEDS_FINBERT)
+    install_redaction(settings)
+    cache_dir = Path(os.environ.get("TB_CACHE_DIR", ".tb-cache"))
+    return CachedScorer(FinbertScorer.from_settings(settings),
+                        SentimentCache(cache_dir / "sentiment.sqlite"))
 
 
 def score_lines(
