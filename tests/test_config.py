@@ -38,15 +38,17 @@ def test_load_tracer_config_shipped_files_are_valid() -> None:
 
 def test_bot_config_unknown_key_names_file_line_and_key(config_copy: Path) -> None:
     path = config_copy / "bots" / "divergence.yaml"
-    _edit(path, "  logistic_slope: 1.2", "  logistic_slope: 1.2\n  divergnce_threshold: 0.5")
+    _edit(path, "mode: advisory\n", "mode: advisory\nunused_top: 1\n")
+    _edit(path, "params:\n", "params:\n  divergnce_threshold: 0.5\n")
     with pytest.raises(ConfigError) as info:
         load_yaml_model(path, BotFile[DivergenceConfig])
     message = str(info.value)
     assert str(path) in message
     assert "params.divergnce_threshold" in message
-    assert "unknown key" in message
-    line = path.read_text().splitlines().index("  divergnce_threshold: 0.5") + 1
-    assert f"line {line}:" in message
+    assert "unknown key" in message and "unused_top" in message
+    lines = path.read_text().splitlines()
+    assert f"line {lines.index('  divergnce_threshold: 0.5') + 1}: params.divergnce" in message
+    assert f"line {lines.index('unused_top: 1') + 1}: unused_top" in message
 
 
 def test_bot_config_value_outside_hard_threshold_names_range(config_copy: Path) -> None:
