@@ -159,6 +159,30 @@ def validate_command(artifacts_dir: Path) -> None:
         sys.exit(1)
 
 
+@cli.command("replay")
+@click.argument("run_id")
+@artifacts_dir_option
+@pipeline_errors
+def replay_command(run_id: str, artifacts_dir: Path) -> None:
+    """Re-run a recorded tracer run from its record alone (no network) and compare.
+
+    Reads runs/*/tracer-RUN_ID.json, its .inputs.json and .bars.parquet, checks the
+    manifest's digests, re-runs the decisions and prints a JSON summary with run_id,
+    identical and differences. The digest's delivery and decision latencies are not
+    replayed. Exits 1 when the re-run differs or the record is missing or corrupted.
+
+    Example:
+
+        tb replay 3f2a9c0d1e4b5a69 --artifacts-dir /tmp/tb
+    """
+    from functions.tracer.replay import replay_run
+
+    report = replay_run(run_id, artifacts_dir)
+    click.echo(json.dumps(report.to_json(), sort_keys=True, indent=2))
+    if not report.identical:
+        sys.exit(1)
+
+
 @cli.group("index")
 def index_group() -> None:
     """The SQLite index of runs and envelopes (derived from the artifacts)."""

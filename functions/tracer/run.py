@@ -31,6 +31,7 @@ from shared.contracts import (
     canonical_json,
     sha256_hex,
 )
+from shared.contracts.artifacts import RecordedTrigger
 from shared.errors import ProviderError
 from shared.features.frames import empty_bars_frame, validate_bars_frame
 from shared.features.signal import PreparedBars, prepare_narratives
@@ -93,7 +94,9 @@ def run(
     bars = _fetch_bars(sources, symbol, as_of, settings.tracer.history_hours)
     narratives = _fetch_narratives(sources, symbol, as_of, window)
     scores = _score(sources, narratives) if narratives else []
-    decided = _decide(engine, request, symbol, bars, narratives, scores, sources)
+    checks = (sources.check([n.headline for n in narratives])
+              if narratives and len(scores) == len(narratives) else None)
+    decided = _decide(engine, request, symbol, bars, narratives, scores, checks, sources)
 
     bars_frame = (bars if bars is not None else empty_bars_frame()).assign(symbol=symbol)
     bars_frame = bars_frame.loc[:, ["symbol", *[c for c in bars_frame.columns if c != "symbol"]]]
@@ -104,12 +107,15 @@ def run(
         "bots": settings.bots.digestable(),
     }
     narrative_records = tuple(narratives or ())
-    inputs_digest = sha256_hex(canonical_json({
+    digested: dict[str, object] = {
         "bars_sha256": sha256_hex(bars_blob),
         "narratives": narrative_records,
         "sentiment": scores,
         "prior_triggers": request.prior_triggers,
-    }))[:16]
+    }
+    if checks is not None:
+        digested["sentiment_checks"] = checks
+    inputs_digest = sha256_hex(canonical_json(digested))[:16]
     cfg_digest = config_digest(effective_config)
     run_id = sha256_hex(canonical_json({
         "as_of": as_of, "code_version": code_version(), "config": cfg_digest,
@@ -120,7 +126,10 @@ def run(
     inputs = RunInputs(
         run_id=run_id, as_of=as_of, feed=sources.feed_name, symbols=(symbol,),
         bars_file=paths["bars"], config=effective_config, narratives=narrative_records,
-        sentiment=tuple(scores), model_calls=tuple(sources.call_log.calls),
+        sentiment=tuple(scores), sentiment_checks=tuple(checks or ()),
+        model_calls=tuple(sources.call_log.calls),
+        prior_triggers=tuple(RecordedTrigger.model_validate(t.model_dump())
+                             for t in request.prior_triggers),
     )
     reasons = sources.board.reasons()
     manifest = RunManifest(
@@ -182,6 +191,7 @@ def _decide(
     bars: pd.DataFrame | None,
     narratives: list[Narrative] | None,
     scores: list[SentimentScore],
+    checks: list[SentimentScore | None] | None,
     sources: Sources,
 ) -> Decided:
     as_of = request.as_of
@@ -198,7 +208,7 @@ def _decide(
         board.degrade("DATA_STALE")
         return engine.fail(symbol, as_of, "DATA_STALE",
                            "the newest closed bar is too old to decide on")
-    news = prepare_narratives(narratives, scores, request.settings.signal.narratives)
+    news = prepare_narratives(narratives, scores, request.settings.signal.narratives, checks)
     decided = engine.decide(symbol, as_of, PreparedBars.from_frame(bars), news,
                             request.prior_triggers)
     if "DATA_INSUFFICIENT_BARS" in decided.outcome.reason_codes:

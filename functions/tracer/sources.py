@@ -94,6 +94,8 @@ class Sources:
     market_provider: str = "market"
     news_provider: str = "news"
     sentiment_provider: str = "sentiment"
+    checker: SentimentScorer | None = None  # the LLM polarity check (a second opinion)
+    checker_provider: str = "checker"
 
     def score(self, texts: Sequence[str]) -> list[SentimentScore]:
         """Score with the primary model; on failure fall back (and say so) or re-raise."""
@@ -105,3 +107,22 @@ class Sources:
                 raise
             self.board.degrade("SENTIMENT_FALLBACK_OFFLINE")
             return self.fallback_scorer.score(texts)
+
+    def check(self, texts: Sequence[str]) -> list[SentimentScore | None] | None:
+        """The checker's verdict per text, ``None`` where it failed (that check is dropped,
+        with ``SENTIMENT_CHECK_DROPPED``); ``None`` when there is no checker."""
+        if self.checker is None:
+            return None
+        checks: list[SentimentScore | None] = []
+        failures: list[ProviderError] = []
+        for text in texts:
+            try:
+                checks.append(self.checker.score([text])[0])
+            except ProviderError as e:
+                failures.append(e)
+                checks.append(None)
+        if failures:
+            self.board.degrade("SENTIMENT_CHECK_DROPPED")
+            if len(failures) == len(checks):
+                self.board.fail(self.checker_provider, failures[-1])
+        return checks
