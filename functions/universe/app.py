@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from functions.tracer.config import load_tracer_config
+from functions.tracer.config import TracerSettings, load_tracer_config
 from functions.universe.build import UniverseSources, build_universe_sources
 from functions.universe.merge import merge_all
 from functions.universe.notify import deliver, write_step_summary
@@ -62,12 +62,17 @@ def run_universe(
     polymarket_fixture: Path | None = None,
     history_dir: Path | None = None,
     universe: UniverseConfig | None = None,
+    settings: TracerSettings | None = None,
     sources: UniverseSources | None = None,
+    code_sha: str | None = None,
     progress_bar: bool | None = None,
     synthetic_edge: float | None = None,
 ) -> UniverseOutcome:
-    """Run the universe (or one shard of it) and persist what that run writes."""
-    settings = load_tracer_config()
+    """Run the universe (or one shard of it) and persist what that run writes.
+
+    ``universe``, ``settings`` (signal + bots), ``sources`` and ``code_sha`` default to the
+    project's config, the sources the flags choose, and the checkout's git HEAD."""
+    settings = settings or load_tracer_config()
     overrides: dict[str, Any] = {"digest": {"top_n": top_n}} if top_n else {}
     if universe is None:
         universe = load_universe_config(overrides=overrides)
@@ -82,7 +87,7 @@ def run_universe(
     prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of, cooldown)
     chosen = shard or Shard(0, 1)
     request = UniverseRequest(as_of=as_of, seed=seed, universe=universe, settings=settings,
-                              shard=chosen, git_sha=git_sha(project_root()),
+                              shard=chosen, git_sha=code_sha or git_sha(project_root()),
                               prior_triggers=prior)
     total = len(chosen.take(universe.sorted_symbols()))
     progress = Progress(total, every=universe.progress_every,

@@ -52,7 +52,7 @@ def load_set(directory: Path, root: Path) -> tuple[list[UniverseShard], list[str
         partials.append(partial)
     if not partials and not problems:
         problems.append(f"{directory.relative_to(root).as_posix()}: no shard files")
-    return partials, problems
+    return sorted(partials, key=lambda p: p.shard_position), problems
 
 
 def check_set(name: str, partials: Sequence[UniverseShard]) -> list[str]:
@@ -99,7 +99,7 @@ def merge_all(root: Path) -> list[Finalized]:
                             + "\n".join(f"  {p}" for p in problems))
     done = []
     for directory, partials in ready:
-        finalized = finalize(sorted(partials, key=lambda p: p.shard_position))
+        finalized = finalize(partials)
         write_finalized(root, finalized)
         for path in sorted(directory.glob("*.json")):
             path.unlink()
