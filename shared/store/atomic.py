@@ -23,7 +23,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; artifacts are ordinary files
+        Path(tmp).chmod(0o666 & ~_umask())  # mkstemp makes 0600; artifacts are plain files
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
