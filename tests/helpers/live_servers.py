@@ -31,6 +31,7 @@ from tests.helpers.loopback import LoopbackServer, RecordedRequest, Reply
 from tests.helpers.provider_contract import load_fixture
 
 __all__ = [
+    "EXTRA_FAULTS",
     "FAULTS",
     "HEALTHY_HEADLINES",
     "SECRETS",
@@ -42,6 +43,9 @@ __all__ = [
 
 TARGETS = ("alpaca", "perplexity", "hf_finbert", "hf_llm", "telegram", "polymarket")
 FAULTS = ("down", "http_500", "http_429", "garbage", "wrong_shape", "empty", "slow", "http_401")
+# Not failures of the run: a 500 then the healthy answer (one retry recovers), and answers
+# that echo the credentials they received (errors, or valid shapes with them in the text).
+EXTRA_FAULTS = ("flaky_500", "echo_error", "echo_content")
 
 SECRETS = {
     "APCA_API_KEY_ID": "AK-test",
@@ -173,6 +177,47 @@ _EMPTY: dict[str, Any] = {
 }
 
 
+def _echo(request: RecordedRequest) -> str:
+    # What a careless server might send back: the path, body and headers it received.
+    seen = [request.path, request.body.decode("utf-8", "replace")]
+    seen += [value for name, value in request.headers.items() if name != "host"]
+    return " | ".join(seen)
+
+
+def _echo_error(request: RecordedRequest) -> Reply:
+    kinds = (
+        Reply(status=401, json={"error": f"bad credentials: {_echo(request)}"}),
+        Reply(status=500, json={"error": f"internal: {_echo(request)}"}),
+        Reply(body=f"<html>{_echo(request)}</html>"),
+        Reply(status=400, json={"ok": False, "description": _echo(request)}),
+    )
+    return kinds[len(request.body) % len(kinds)]
+
+
+def _echo_content(target: str, healthy: Callable[[RecordedRequest], Reply] | Reply,
+                  ) -> Callable[[RecordedRequest], Reply]:
+    # A valid answer whose free text carries the credentials (a headline, a model's content).
+    def reply(request: RecordedRequest) -> Reply:
+        echoed = _echo(request)
+        if target == "perplexity":
+            base = _news(request).json
+            content = json.loads(base["choices"][0]["message"]["content"])
+            for item in content["items"]:
+                item["headline"] = f"{item['headline']} {echoed}"[:900]
+                item["summary"] = echoed[:3000]
+            base["choices"][0]["message"]["content"] = json.dumps(content)
+            return Reply(json=base)
+        if target == "hf_llm":
+            completion = load_fixture("hf", "chat_completion")
+            completion["choices"][0]["message"]["content"] = echoed
+            return Reply(json=completion)
+        if target == "alpaca":
+            return Reply(json={"bars": {}, "next_page_token": None, "note": echoed})
+        return healthy(request) if callable(healthy) else healthy
+
+    return reply
+
+
 def _fault_reply(fault: str, target: str) -> Reply:
     replies = {
         "http_500": Reply(status=500, json={"error": "internal server error"}),
@@ -193,7 +238,8 @@ class LiveServices:
 
     def __init__(self, faults: dict[str, str] | None = None) -> None:
         self.faults = dict(faults or {})
-        unknown = (set(self.faults) - set(TARGETS)) | (set(self.faults.values()) - set(FAULTS))
+        unknown = (set(self.faults) - set(TARGETS)) | (
+            set(self.faults.values()) - {*FAULTS, *EXTRA_FAULTS})
         if unknown:
             raise ValueError(f"unknown targets or faults: {sorted(unknown)}")
         self.servers = {name: LoopbackServer() for name in
@@ -218,6 +264,12 @@ class LiveServices:
         fault = self.faults.get(target)
         if fault is None or fault == "down":
             self.servers[server].route(method, path, healthy)
+        elif fault == "flaky_500":
+            self.servers[server].route(method, path, Reply(status=500), healthy)
+        elif fault == "echo_error":
+            self.servers[server].route(method, path, _echo_error)
+        elif fault == "echo_content":
+            self.servers[server].route(method, path, _echo_content(target, healthy))
         else:
             self.servers[server].route(method, path, _fault_reply(fault, target))
 
