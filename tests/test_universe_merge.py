@@ -208,3 +208,21 @@ def test_cli_bad_shard_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "--shard 5/4: the index must be between 0 and 4" in done.stderr
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_timings_fill_the_metrics_columns_only_when_asked(
+        tmp_path: Path, unsharded: tuple[UniverseConfig, dict[str, bytes]]) -> None:
+    universe, _ = unsharded
+    ticks = iter(float(i) for i in range(10_000))
+    for i in (1, 2):
+        run_universe(seed=7, as_of=AS_OF, artifacts_dir=tmp_path, universe=universe,
+                     notify=False, shard=parse_shard(f"{i}/2"), progress_bar=False,
+                     settings=SETTINGS, code_sha="test", timer=lambda: next(ticks))
+    (run,) = merge_universe(tmp_path)
+    row = next(csv.DictReader(io.StringIO(
+        (tmp_path / "universe_runs" / "metrics.csv").read_text())))
+    assert row["run_id"] == run.run_id
+    assert float(row["wall_secs"]) > 0 and float(row["secs_per_symbol"]) > 0
+    assert all(b.decision_latency_ms is not None for b in run.manifest.bots
+               if b.decisions_total)
+    assert validate_tree(tmp_path)[1] == []

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from functions.tracer.build import build_offline_sources, resolve_data_path
 from functions.tracer.config import TracerSettings
@@ -15,7 +19,7 @@ from functions.universe.polymarket_sources import (
     LivePolymarket,
     PolymarketSource,
 )
-from shared.contracts import ProviderState, ProviderStatus
+from shared.contracts import Narrative, ProviderState, ProviderStatus, Timeframe
 from shared.errors import ConfigError
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.providers.synthetic import SymbolProfile, SyntheticFeed, default_profile
@@ -23,7 +27,8 @@ from shared.sentiment.base import SentimentScorer
 from shared.universe.calendars import SessionFeed
 from shared.universe.config import UniverseConfig
 
-__all__ = ["UniverseSources", "build_universe_sources", "synthetic_profiles"]
+__all__ = ["OneSymbolAtATime", "UniverseSources", "build_universe_sources",
+           "synthetic_profiles"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +61,34 @@ def synthetic_profiles(config: UniverseConfig) -> dict[str, SymbolProfile]:
         profile = default_profile(spec.symbol)
         out[spec.symbol] = dataclasses.replace(profile, name=spec.name)
     return out
+
+
+class OneSymbolAtATime:
+    """The synthetic feed, one symbol at a time: a fresh feed per symbol, kept while that
+    symbol is being processed. The feed caches each symbol's whole generated history (years
+    of hourly series), which is right for one symbol and grows without bound over a universe;
+    its output depends only on (seed, symbol, time), so a fresh instance gives the same data.
+    """
+
+    name = "synthetic"
+
+    def __init__(self, factory: Callable[[], SyntheticFeed]) -> None:
+        self._factory = factory
+        self._current: tuple[tuple[str, ...], SyntheticFeed] | None = None
+
+    def _feed(self, symbols: Sequence[str]) -> SyntheticFeed:
+        key = tuple(symbols)
+        if self._current is None or self._current[0] != key:
+            self._current = (key, self._factory())
+        return self._current[1]
+
+    def bars(self, symbols: Sequence[str], *, start: datetime, end: datetime,
+             timeframe: Timeframe) -> dict[str, pd.DataFrame]:
+        return self._feed(symbols).bars(symbols, start=start, end=end, timeframe=timeframe)
+
+    def narratives(self, symbols: Sequence[str], *, start: datetime, end: datetime
+                   ) -> list[Narrative]:
+        return self._feed(symbols).narratives(symbols, start=start, end=end)
 
 
 def build_universe_sources(
@@ -98,7 +131,9 @@ def _base_sources(feed: str, *, seed: int, config: UniverseConfig, tracer: Trace
     if feed == "synthetic":
         sources = build_offline_sources("synthetic", seed=seed, config=tracer,
                                         synthetic_edge=synthetic_edge)
-        synthetic = SyntheticFeed(seed, edge=synthetic_edge, profiles=synthetic_profiles(config))
+        profiles = synthetic_profiles(config)
+        synthetic = OneSymbolAtATime(lambda: SyntheticFeed(seed, edge=synthetic_edge,
+                                                           profiles=profiles))
         sources.market = synthetic
         sources.news = synthetic
         return sources

@@ -29,7 +29,7 @@ from shared.contracts import (
     sha256_hex,
 )
 from shared.contracts.universe import ProviderEvent, SymbolPolymarket, SymbolRecord, SymbolState
-from shared.errors import ContractViolation, ProviderError
+from shared.errors import ConfigError, ContractViolation, ProviderError
 from shared.features.frames import validate_bars_frame
 from shared.features.signal import (
     PreparedBars,
@@ -112,6 +112,8 @@ def _evaluate(job: SymbolJob, as_of: datetime, sources: UniverseSources,
     except ContractViolation as e:
         trace.event(sources.market_provider, "DATA_INVALID_BARS", str(e))
         return _failed(job, as_of, trace, "DATA_INVALID_BARS", str(e))
+    except ConfigError as e:  # an offline feed with nothing recorded for this symbol
+        return _failed(job, as_of, trace, "DATA_NO_SOURCE", str(e))
     trace.digest_parts["bars"] = _frame_digest(bars)
     newest = bars["end"].iloc[-1] if len(bars) else None
     if newest is not None and newest < pd.Timestamp(as_of) - pd.Timedelta(
