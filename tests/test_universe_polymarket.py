@@ -4,21 +4,27 @@ point-in-time prices, and the recorded fixture end to end."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 import pytest
+import responses
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from responses import matchers
 
 from functions.universe.app import run_universe
 from functions.universe.polymarket_sources import FixturePolymarket, polymarket_slugs
+from shared.contracts import Narrative
 from shared.contracts.universe import PolymarketComparison
 from shared.providers.replay import shared_data_dir
+from shared.store.validate import validate_tree
 from shared.universe.config import PolymarketRules
 from shared.universe.polymarket import (
     MarketRecord,
@@ -343,3 +349,97 @@ def test_live_source_reads_history_up_to_as_of_and_never_the_live_snapshot() -> 
     # Snapshot prices were read after as-of: every qualifying market lacks a usable price.
     assert result.comparisons == ()
     assert result.excluded["PM_NO_PRICE_AT_AS_OF"] == 4
+
+
+GAMMA, CLOB = "https://gamma.test", "https://clob.test"
+
+
+@pytest.fixture
+def offline_keys(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from shared.settings import uninstall_redaction
+
+    for name in ("APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "PPLX_API_KEY", "HF_TOKEN",
+                 "TELEGRAM_BOT_TOKEN", "TELEGRAM_CHAT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("POLYMARKET_GAMMA_URL", GAMMA)
+    monkeypatch.setenv("POLYMARKET_CLOB_URL", CLOB)
+    monkeypatch.setenv("TB_HTTP_MAX_RETRIES", "0")
+    yield
+    uninstall_redaction()
+
+
+@responses.activate
+def test_live_run_reads_gamma_search_and_clob_history_up_to_as_of(
+        tmp_path: Path, offline_keys: None) -> None:
+    search = json.loads((FIXTURE / "search.json").read_text())["queries"]
+    history = json.loads((FIXTURE / "prices_history.json").read_text())
+    responses.get(f"{GAMMA}/public-search", json=search["bitcoin"],
+                  match=[matchers.query_param_matcher({"q": "Bitcoin"}, strict_match=False)])
+    responses.get(f"{GAMMA}/public-search", json={"events": []})
+    end = str(int(AS_OF.timestamp()))
+    for token, answer in history.items():
+        responses.get(f"{CLOB}/prices-history", json=answer, match=[
+            matchers.query_param_matcher({"market": token, "endTs": end}, strict_match=False)])
+    responses.get(f"{CLOB}/prices-history", json={"history": []},
+                  match=[matchers.query_param_matcher({"endTs": end}, strict_match=False)])
+    universe = small_universe(tmp_path)
+    outcome = run_universe(seed=7, as_of=AS_OF, artifacts_dir=tmp_path / "out", live=True,
+                           universe=universe, settings=SETTINGS, notify=False,
+                           progress_bar=False, code_sha="test")
+    run = outcome.run
+    assert run is not None and run.polymarket.source == "live"
+    btc = next(r for r in run.symbols if r.symbol == "BTC-USD")
+    assert btc.polymarket is not None
+    compared = {c.market_id: c for c in btc.polymarket.comparisons}
+    # Live snapshots are read after as-of, so only price-history points count.
+    assert sorted(compared) == ["600101", "600201"]
+    assert {c.market_price_source for c in compared.values()} == {"prices_history"}
+    assert compared["600101"].market_price_at == datetime(2026, 3, 3, 17, 55, tzinfo=UTC)
+    assert btc.polymarket.excluded["PM_NO_PRICE_AT_AS_OF"] == 2
+    assert run.polymarket.status.state.value == "ok"
+
+
+@responses.activate
+def test_live_run_polymarket_down_degrades_without_crashing(
+        tmp_path: Path, offline_keys: None) -> None:
+    responses.get(f"{GAMMA}/public-search", status=503)
+    universe = small_universe(tmp_path)
+    outcome = run_universe(seed=7, as_of=AS_OF, artifacts_dir=tmp_path / "out", live=True,
+                           universe=universe, settings=SETTINGS, notify=False,
+                           progress_bar=False, code_sha="test")
+    run = outcome.run
+    assert run is not None
+    assert run.polymarket.status.state.value == "failed"
+    assert "PROVIDER_TRANSIENT" in run.manifest.degraded_reasons
+    assert "*Polymarket*" not in "\n".join(run.digest_parts)
+    assert validate_tree(tmp_path / "out")[1] == []
+
+
+class _LinkNews:
+    def narratives(self, symbols: object, *, start: datetime, end: datetime
+                   ) -> list[Narrative]:
+        return [Narrative(narrative_id="n1", headline="Traders bet on Bitcoin", source="wire",
+                          url="https://polymarket.com/event/bitcoin-above-on-march-31",
+                          symbols=("BTC-USD",), published_at=end, fetched_at=end)]
+
+
+def test_perplexity_links_add_their_polymarket_events() -> None:
+    from functions.universe.polymarket_sources import LivePolymarket
+    from shared.providers.polymarket_models import GammaEvent
+
+    class _Client(_StubClient):
+        def search(self, query: str, **kwargs: object) -> object:
+            from shared.providers.polymarket_models import SearchResult
+
+            return SearchResult.model_validate({"events": []})
+
+        def events(self, **kwargs: object) -> list[object]:
+            doc = json.loads((FIXTURE / "search.json").read_text())
+            event = doc["queries"]["bitcoin"]["events"][0]
+            assert kwargs == {"slug": "bitcoin-above-on-march-31"}
+            return [GammaEvent.model_validate(event)]
+
+    live = LivePolymarket(_Client(), limit=5, history_hours=6.0,  # type: ignore[arg-type]
+                          perplexity=_LinkNews())
+    markets = live.discover("BTC-USD", ["Bitcoin"], AS_OF)
+    assert [m.market_id for m in markets] == ["600101", "600102", "600103", "600104"]
