@@ -6,7 +6,7 @@ import logging
 import os
 
 from functions.tracer.run import TracerResult
-from shared.contracts import DigestMessage, RunManifest, TracerRun
+from shared.contracts import DigestMessage, ProviderStatus, RunManifest, TracerRun
 from shared.errors import ProviderError
 
 __all__ = ["deliver_tracer", "send_parts", "telegram_configured"]
@@ -20,6 +20,11 @@ def telegram_configured() -> bool:
 
 def send_parts(parts: tuple[str, ...]) -> str:
     """Send every part; returns the delivery state ("sent" or "send_failed")."""
+    return _send(parts)[0]
+
+
+# The delivery state and Telegram's status for the manifest.
+def _send(parts: tuple[str, ...]) -> tuple[str, ProviderStatus]:
     from shared.providers.telegram import TelegramClient
     from shared.settings import Settings
 
@@ -29,17 +34,23 @@ def send_parts(parts: tuple[str, ...]) -> str:
             client.send(part)
     except ProviderError as e:
         logger.warning("digest not sent: %s", e)
-        return "send_failed"
-    return "sent"
+        return "send_failed", client.status()
+    return "sent", client.status()
 
 
 def deliver_tracer(result: TracerResult) -> TracerResult:
-    """Send the run's digest if Telegram is configured; record how it went."""
+    """Send the run's digest if Telegram is configured; record how it went (the delivery,
+    Telegram's status in the manifest, ``NOTIFY_FAILED`` when it failed)."""
     if not telegram_configured():
         return result
-    delivery = send_parts(result.run.digest.parts)
+    delivery, status = _send(result.run.digest.parts)
     run = result.run
     manifest = run.manifest
+    statuses = sorted([*(s for s in manifest.provider_statuses if s.provider != status.provider),
+                       status], key=lambda s: s.provider)
+    manifest = RunManifest.model_validate(
+        {**manifest.model_dump(), "provider_statuses": tuple(statuses)}
+    )
     if delivery == "send_failed":
         reasons = tuple(sorted({*manifest.degraded_reasons, "NOTIFY_FAILED"}))
         manifest = RunManifest.model_validate(

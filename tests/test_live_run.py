@@ -116,7 +116,7 @@ def test_tb_run_live_subprocess_healthy_services_is_valid_complete_and_replays(
     manifest = recorded.manifest
     assert manifest.feed == "live" and manifest.degraded is False
     statuses = _statuses(recorded)
-    assert sorted(statuses) == list(LIVE_PROVIDERS)
+    assert sorted(statuses) == [*LIVE_PROVIDERS, "telegram"]
     assert all(s.state is ProviderState.OK and s.requests >= 1 for s in statuses.values())
     assert recorded.digest.delivery == "sent"
     assert len(inputs.narratives) == 3 and len(inputs.sentiment) == 3
@@ -186,13 +186,28 @@ def test_tb_run_live_one_retry_recovers_from_a_single_500(tmp_path: Path) -> Non
     assert recorded.manifest.degraded is False
 
 
+def test_tb_run_live_rejects_invalid_news_items_with_reason_codes(tmp_path: Path) -> None:
+    with LiveServices({"perplexity": "mixed_items"}) as services:
+        recorded = _run_in_process(services.env(tmp_path / "cache"), tmp_path,
+                                   _hour(AS_OF_AHEAD))
+    news = _statuses(recorded)["perplexity"]
+    rejected = {"NEWS_ITEM_INVALID", "NEWS_PUBLISHED_UNPARSEABLE", "NEWS_PUBLISHED_IN_FUTURE"}
+    assert news.state is ProviderState.DEGRADED and set(news.reason_codes) == rejected
+    assert set(recorded.manifest.degraded_reasons) == rejected
+    headlines = [n.headline for n in _artifacts(tmp_path)[1].narratives]
+    assert len(headlines) == 3 and not {"Ether climbs", "Naive time"} & set(headlines)
+    assert _replay_in_process(tmp_path, recorded.run_id)["identical"] is True
+
+
 # ---------------------------------------------------------------- the fault matrix
 
 
 def _expected(fault: str, target: str) -> tuple[set[str], dict[str, str]]:
     """(degraded reasons, {provider: state}) a run must report for ``fault`` at ``target``."""
     code = CODE_OF_FAULT[fault]
-    ok = dict.fromkeys(LIVE_PROVIDERS, "ok")
+    ok = dict.fromkeys((*LIVE_PROVIDERS, "telegram"), "ok")
+    if target in ("all", "telegram"):
+        ok["telegram"] = "failed"
     if target == "all":
         # Bars and news fail first; nothing is left to score, so the models are not called.
         if fault == "empty":
@@ -239,8 +254,10 @@ def test_tb_run_live_under_fault_exits_0_valid_degraded_and_replayable(
     assert {s.provider: s.state.value for s in manifest.provider_statuses} == states
     for name, status in _statuses(recorded).items():
         default_registry().check(status.reason_codes)
-        if states[name] == "failed":
+        if states[name] == "failed" and name != "telegram":
             assert status.reason_codes and set(status.reason_codes) <= reasons
+        elif name == "telegram" and states[name] == "failed":
+            assert status.reason_codes == (CODE_OF_FAULT[fault],)
     news_failed = states["perplexity"] == "failed"
     if news_failed or states["alpaca"] == "failed":
         # A failed provider is never "no news": the outcome says the data was unavailable.
@@ -345,4 +362,4 @@ def test_live_run_logs_which_sources_are_live(
     assert recorded.manifest.feed == "synthetic"  # synthetic headlines: says nothing live
     states = {s.provider: s.state for s in recorded.manifest.provider_statuses}
     assert states == {"alpaca": ProviderState.OK, "sentiment": ProviderState.OFFLINE,
-                      "synthetic": ProviderState.OFFLINE}
+                      "synthetic": ProviderState.OFFLINE, "telegram": ProviderState.OK}

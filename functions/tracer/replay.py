@@ -12,8 +12,8 @@ Identical means: the re-run's run artifact equals the recorded one byte for byte
 canonical JSON, and so do its inputs record and its Parquet bars, after normalising only
 what the core does not decide:
 
-* ``digest.delivery`` and the ``NOTIFY_FAILED`` reason, which record what happened when the
-  digest was sent after the run (delivery is never replayed);
+* ``digest.delivery``, Telegram's status and the ``NOTIFY_FAILED`` reason, which record what
+  happened when the digest was sent after the run (delivery is never replayed);
 * decision latencies (``--timings``), which are wall time.
 
 Provider health is an input, not a decision: recorded statuses are restored as they were
@@ -66,6 +66,7 @@ _RUN_ID = re.compile(r"^[0-9a-f]{16}$")
 _MARKET_PROVIDERS = ("alpaca", "synthetic", "replay")
 _NEWS_PROVIDERS = ("perplexity", "synthetic", "replay")
 _NOT_REPLAYED_REASONS = frozenset({"NOTIFY_FAILED"})
+_DELIVERY_PROVIDER = "telegram"  # its status is added by the delivery, after the run
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ def load_record(run_id: str, root: Path) -> Record:
 
 def replay_sources(record: Record) -> Sources:
     """Sources that answer exactly what the recorded run's sources answered."""
-    statuses = {s.provider: s for s in record.run.manifest.provider_statuses}
+    statuses = {s.provider: s for s in record.run.manifest.provider_statuses
+                if s.provider != _DELIVERY_PROVIDER}
     board = _RecordedBoard()
     board.statuses.update(statuses)
     board.restored = frozenset(statuses)
@@ -314,6 +316,8 @@ def _normalised(recorded: TracerRun) -> dict[str, Any]:
     manifest["degraded_reasons"] = [code for code in manifest["degraded_reasons"]
                                     if code not in _NOT_REPLAYED_REASONS]
     manifest["degraded"] = bool(manifest["degraded_reasons"])
+    manifest["provider_statuses"] = [s for s in manifest["provider_statuses"]
+                                     if s["provider"] != _DELIVERY_PROVIDER]
     for bot in manifest["bots"]:
         bot["decision_latency_ms"] = None
     for envelope in doc["envelopes"]:

@@ -43,9 +43,10 @@ __all__ = [
 
 TARGETS = ("alpaca", "perplexity", "hf_finbert", "hf_llm", "telegram", "polymarket")
 FAULTS = ("down", "http_500", "http_429", "garbage", "wrong_shape", "empty", "slow", "http_401")
-# Not failures of the run: a 500 then the healthy answer (one retry recovers), and answers
-# that echo the credentials they received (errors, or valid shapes with them in the text).
-EXTRA_FAULTS = ("flaky_500", "echo_error", "echo_content")
+# Not failures of the run: a 500 then the healthy answer (one retry recovers), answers that
+# echo the credentials they received (errors, or valid shapes with them in the text), and
+# Perplexity news with invalid items among the valid ones.
+EXTRA_FAULTS = ("flaky_500", "echo_error", "echo_content", "mixed_items")
 
 SECRETS = {
     "APCA_API_KEY_ID": "AK-test",
@@ -218,6 +219,22 @@ def _echo_content(target: str, healthy: Callable[[RecordedRequest], Reply] | Rep
     return reply
 
 
+def _mixed_items(request: RecordedRequest) -> Reply:
+    # The healthy items plus one of each kind the client must reject (never guess).
+    completion = _news(request).json
+    content = json.loads(completion["choices"][0]["message"]["content"])
+    good = content["items"][0]
+    content["items"] += [
+        {key: value for key, value in good.items() if key != "headline"},
+        {**good, "headline": "Ether climbs", "published_at": "March 4, 2024"},
+        {**good, "headline": "Naive time", "published_at": "2024-03-04T09:00:00"},
+        {**good, "headline": "From the future", "published_at": "2999-01-01T00:00:00Z"},
+        {**good, "headline": "Tesla recalls cars", "symbols": ["TSLA"]},
+    ]
+    completion["choices"][0]["message"]["content"] = json.dumps(content)
+    return Reply(json=completion)
+
+
 def _fault_reply(fault: str, target: str) -> Reply:
     replies = {
         "http_500": Reply(status=500, json={"error": "internal server error"}),
@@ -268,6 +285,8 @@ class LiveServices:
             self.servers[server].route(method, path, Reply(status=500), healthy)
         elif fault == "echo_error":
             self.servers[server].route(method, path, _echo_error)
+        elif fault == "mixed_items":
+            self.servers[server].route(method, path, _mixed_items)
         elif fault == "echo_content":
             self.servers[server].route(method, path, _echo_content(target, healthy))
         else:
