@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from functions.cli import cli
-from functions.tracer.live import INFO_ONLY_CODES, LiveStatusBoard, merge_status
-from shared.contracts import ProviderState, ProviderStatus, RunInputs, TracerRun
+from functions.tracer.live import INFO_ONLY_CODES, LiveNews, LiveStatusBoard, merge_status
+from shared.contracts import Narrative, ProviderState, ProviderStatus, RunInputs, TracerRun
 from shared.errors import ProviderError
 from shared.providers import perplexity
 from shared.providers._http import ModelOutputInvalid, TransientHttpError
@@ -363,3 +363,35 @@ def test_live_run_logs_which_sources_are_live(
     states = {s.provider: s.state for s in recorded.manifest.provider_statuses}
     assert states == {"alpaca": ProviderState.OK, "sentiment": ProviderState.OFFLINE,
                       "synthetic": ProviderState.OFFLINE, "telegram": ProviderState.OK}
+
+
+class _Guard:
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, reason_code: str, detail: str) -> None:
+        self.notes.append(reason_code)
+
+
+class _StubNews:
+    def __init__(self, items: list[Narrative]) -> None:
+        self.items, self.guard = items, _Guard()
+
+    def narratives(self, symbols: object, *, start: datetime, end: datetime) -> list[Narrative]:
+        return self.items
+
+
+def test_live_news_scrubs_echoed_secrets_and_drops_what_redaction_would_break() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    common: dict[str, Any] = {"source": "Wire", "symbols": ("BTC-USD",), "published_at": at,
+                              "fetched_at": at}
+    later = {**common, "fetched_at": at + timedelta(minutes=5)}
+    stub = _StubNews([
+        Narrative(narrative_id="long", headline="x" * 995 + "hf_k", **common),
+        Narrative(narrative_id="echo", headline="Bitcoin up hf_k", **common),
+        Narrative(narrative_id="late", headline="Fetched after as-of", **later),
+    ])
+    news = LiveNews(stub, ("hf_k",))  # type: ignore[arg-type]
+    kept = news.narratives(["BTC-USD"], start=at - timedelta(days=1), end=at)
+    assert [n.headline for n in kept] == ["Bitcoin up [REDACTED]"]
+    assert stub.guard.notes == ["NEWS_ITEM_INVALID"] and news.fetched_after_end == 1

@@ -49,7 +49,7 @@ from shared.errors import ArtifactError, ConfigError
 from shared.providers.alpaca import AlpacaMarketData
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.providers.hf_inference import FinbertScorer, LlmPolarityChecker
-from shared.providers.perplexity import PerplexityNews
+from shared.providers.perplexity import REJECT_INVALID, PerplexityNews
 from shared.providers.synthetic import SyntheticFeed
 from shared.sentiment.base import SentimentScorer
 from shared.sentiment.cache import SentimentCache
@@ -221,7 +221,8 @@ class LiveNews:
                 "sees news when it runs; give --as-of the current time to use it)",
                 late, end.isoformat(),
             )
-        return [self._scrubbed(n) for n in available]
+        scrubbed = [self._scrubbed(n) for n in available]
+        return [n for n in scrubbed if n is not None]
 
     def status(self) -> ProviderStatus:
         status = self.client.status()
@@ -238,12 +239,18 @@ class LiveNews:
         )
 
     # A careless server could echo the key into a headline; what we keep never holds it.
-    def _scrubbed(self, narrative: Narrative) -> Narrative:
+    def _scrubbed(self, narrative: Narrative) -> Narrative | None:
         if not self.secrets:
             return narrative
         dumped = narrative.model_dump_json()
         cleaned = redact(dumped, self.secrets)
-        return narrative if cleaned == dumped else Narrative.model_validate_json(cleaned)
+        if cleaned == dumped:
+            return narrative
+        try:
+            return Narrative.model_validate_json(cleaned)
+        except ValidationError:  # the redaction broke the item (a field now too long)
+            self.client.guard.note(REJECT_INVALID, "perplexity: rejected item: holds a secret")
+            return None
 
 
 def sentiment_cache_path() -> Path:
