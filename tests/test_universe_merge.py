@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,23 @@ def test_timings_fill_the_metrics_columns_only_when_asked(
     assert all(b.decision_latency_ms is not None for b in run.manifest.bots
                if b.decisions_total)
     assert validate_tree(tmp_path)[1] == []
+
+
+def test_cooldown_reads_triggers_of_earlier_universe_runs_only(
+        tmp_path: Path, unsharded: tuple[UniverseConfig, dict[str, bytes]]) -> None:
+    from functions.universe.persist import load_universe_prior_triggers
+
+    universe, files = unsharded
+    _run(tmp_path, universe)
+    run = UniverseRun.model_validate_json(next(
+        v for k, v in files.items() if k.startswith("universe_runs/2026-03-03/")))
+    triggered = {r.symbol for r in run.symbols
+                 if r.outcome is not None and r.outcome.status.value == "triggered"}
+    assert triggered
+    later = load_universe_prior_triggers(tmp_path, AS_OF + timedelta(hours=1),
+                                         timedelta(hours=24))
+    assert set(later) == triggered
+    assert all(t.as_of == AS_OF for ts in later.values() for t in ts)
+    assert load_universe_prior_triggers(tmp_path, AS_OF, timedelta(hours=24)) == {}
+    assert load_universe_prior_triggers(tmp_path, AS_OF + timedelta(hours=30),
+                                        timedelta(hours=24)) == {}
