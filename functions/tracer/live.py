@@ -296,7 +296,7 @@ def build_live_sources(
 
     market: MarketFeed
     if settings.has_keys_for("alpaca"):
-        alpaca = AlpacaMarketData.from_settings(settings)
+        alpaca = AlpacaMarketData.from_settings(settings, recorder=call_log)
         board.watch(alpaca.provider, alpaca.status)
         market, market_name = alpaca, alpaca.provider
     else:
