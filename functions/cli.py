@@ -46,7 +46,8 @@ def as_of_option(f: F) -> F:
         "--as-of",
         type=AsOf(),
         default=None,
-        help="Decision time (ISO-8601, UTC if no offset). Default: now, floored to the hour.",
+        help="Decision time (ISO-8601, UTC if no offset). Default: now (offline: floored to "
+        "the hour; --live: the first second after the data was fetched).",
     )(f)
 
 
@@ -128,7 +129,7 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: 
     from functions.tracer.app import run_tracer
 
     result = run_tracer(
-        seed=seed, as_of=as_of or default_as_of(), artifacts_dir=artifacts_dir, symbol=symbol,
+        seed=seed, as_of=as_of, artifacts_dir=artifacts_dir, symbol=symbol,
         feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
     )
     for part in result.run.digest.parts:

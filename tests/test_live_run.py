@@ -164,6 +164,28 @@ def test_tb_run_live_past_as_of_keeps_later_news_out_of_the_decision(tmp_path: P
     assert _replay_in_process(tmp_path, recorded.run_id)["identical"] is True
 
 
+def test_tb_run_live_without_as_of_decides_after_fetching_and_uses_the_news(
+    tmp_path: Path,
+) -> None:
+    """The scheduled case: no --as-of. The run fetches first and takes its as-of after, so
+    every headline it fetched was available at decision time and enters the decision."""
+    before = datetime.now(UTC)
+    with LiveServices() as services:
+        done = CliRunner().invoke(
+            cli, ["run", "--live", "--seed", "7", "--artifacts-dir", str(tmp_path)],
+            env=services.env(tmp_path / "cache"), catch_exceptions=False)
+    uninstall_redaction()
+    assert done.exit_code == 0, done.output
+    recorded, inputs = _artifacts(tmp_path)
+    assert before < recorded.as_of <= datetime.now(UTC) + timedelta(seconds=1)
+    assert inputs.narratives, "the news fetched by the run must be in its decision"
+    assert all(n.fetched_at <= recorded.as_of for n in inputs.narratives)
+    assert "NEWS_FETCHED_AFTER_AS_OF" not in _statuses(recorded)["perplexity"].reason_codes
+    assert "DIV_NO_NARRATIVE" not in recorded.outcome.reason_codes
+    assert validate_tree(tmp_path)[1] == []
+    assert _replay_in_process(tmp_path, recorded.run_id)["identical"] is True
+
+
 def test_tb_run_live_without_keys_is_the_offline_run(tmp_path: Path) -> None:
     as_of = "2026-03-02T14:00:00Z"
     offline = CliRunner().invoke(cli, ["run", "--seed", "7", "--as-of", as_of,

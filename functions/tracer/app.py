@@ -6,12 +6,13 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from functions.tracer.build import build_offline_sources
 from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import write_result
+from functions.tracer.prefetch import prefetch_sources
 from functions.tracer.run import TracerRequest, run, run_paths
 from functions.tracer.sources import Sources
 from shared.bots.candidate import PriorTrigger
@@ -60,10 +61,14 @@ def load_prior_triggers(
     return tuple(sorted(found, key=lambda t: t.as_of))
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def run_tracer(
     *,
     seed: int,
-    as_of: datetime,
+    as_of: datetime | None,
     artifacts_dir: Path,
     symbol: str | None = None,
     feed: str = "synthetic",
@@ -72,7 +77,11 @@ def run_tracer(
     notify: bool = True,
     sources: Sources | None = None,
 ) -> TracerOutcome:
-    """Run and persist one tracer cycle; returns the run and where it was written."""
+    """Run and persist one tracer cycle; returns the run and where it was written.
+
+    ``as_of=None`` means now: for an offline run the current hour (floored, so reruns in
+    the hour are identical); for a live run the first whole second after its data was
+    fetched (see :mod:`functions.tracer.prefetch`)."""
     from functions.notify import deliver_tracer
 
     settings = load_tracer_config()
@@ -84,6 +93,15 @@ def run_tracer(
         else:
             sources = build_offline_sources(feed, seed=seed, config=settings)
     chosen = symbol or settings.tracer.symbol
+    if as_of is None and live:
+        signal = settings.signal
+        sources = prefetch_sources(
+            sources, chosen, _now(), history_hours=settings.tracer.history_hours,
+            news_window=timedelta(hours=signal.features.narrative_window_hours
+                                  + signal.narratives.novelty_lookback_hours))
+        as_of = _now().replace(microsecond=0) + timedelta(seconds=1)
+    elif as_of is None:
+        as_of = _now().replace(minute=0, second=0, microsecond=0)
     cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
     prior = load_prior_triggers(artifacts_dir, chosen, as_of, cooldown)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -19,6 +19,14 @@ from functions.cli import (
 from functions.universe.progress import PROGRESS_LOGGER
 
 __all__ = ["group"]
+
+
+def _live_as_of() -> datetime:
+    """A live universe run decides 15 minutes ahead of now (minute precision): its fetches
+    finish before that, so the news they bring was available at the decision time and is
+    used; a decision at "now" would find every headline fetched after it."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now + timedelta(minutes=15)
 
 
 def _show_progress_lines() -> None:
@@ -82,7 +90,8 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard_te
     shard = parse_shard(shard_text) if shard_text is not None else None
     _show_progress_lines()
     outcome = run_universe(
-        seed=seed, as_of=as_of or default_as_of(), artifacts_dir=artifacts_dir, shard=shard,
+        seed=seed, as_of=as_of or (_live_as_of() if live else default_as_of()),
+        artifacts_dir=artifacts_dir, shard=shard,
         feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
         top_n=top_n, polymarket_fixture=polymarket_fixture, history_dir=history_dir,
     )
