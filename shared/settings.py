@@ -95,8 +95,10 @@ class Settings(BaseSettings):
     # HTTP policy.
     tb_http_connect_timeout_secs: float = Field(default=5.0, gt=0)
     tb_http_read_timeout_secs: float = Field(default=30.0, gt=0)
-    tb_pplx_read_timeout_secs: float = Field(default=90.0, gt=0)  # new schemas take 10-30 s
+    tb_pplx_read_timeout_secs: float = Field(default=45.0, gt=0)  # new schemas take 10-30 s
     tb_http_max_retries: int = Field(default=3, ge=0, le=10)
+    tb_http_call_budget_secs: float = Field(default=40.0, gt=0)
+    tb_http_failure_budget_secs: float = Field(default=45.0, gt=0)
     tb_breaker_fail_max: int = Field(default=3, ge=1)
     tb_breaker_reset_timeout_secs: float = Field(default=60.0, ge=0)
     tb_telegram_max_retry_after_secs: float = Field(default=10.0, ge=0)

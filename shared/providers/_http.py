@@ -279,6 +279,12 @@ class HttpPolicy:
     max_retry_after_secs: float = 60.0
     breaker_fail_max: int = 3
     breaker_reset_timeout_secs: float = 60.0
+    # No retry is started once a logical call has run this long (a slow, silent service
+    # would otherwise cost attempts x read timeout).
+    call_budget_secs: float = 40.0
+    # Once failed calls to a provider have cost this much wall time in total, its breaker
+    # opens and later calls fail fast: a run never stalls on one dead service.
+    failure_budget_secs: float = 45.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> HttpPolicy:
@@ -289,6 +295,8 @@ class HttpPolicy:
             "max_retries": settings.tb_http_max_retries,
             "breaker_fail_max": settings.tb_breaker_fail_max,
             "breaker_reset_timeout_secs": settings.tb_breaker_reset_timeout_secs,
+            "call_budget_secs": settings.tb_http_call_budget_secs,
+            "failure_budget_secs": settings.tb_http_failure_budget_secs,
         }
         values.update(overrides)
         return cls(**values)
@@ -319,8 +327,11 @@ class ProviderGuard:
         limiter: TokenBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random_fn: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.provider = provider
+        self._monotonic = monotonic
+        self.failed_secs = 0.0
         self.policy = policy or HttpPolicy()
         self.limiter = limiter
         self._sleep = sleep
@@ -372,13 +383,15 @@ class ProviderGuard:
             )
 
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(attempts),
+            stop=tenacity.stop_after_attempt(attempts)
+            | tenacity.stop_after_delay(self.policy.call_budget_secs),
             wait=self._wait,
             retry=tenacity.retry_if_exception(retryable),
             sleep=self._sleep,
             before_sleep=self._log_retry,
             reraise=True,
         )
+        started = self._monotonic()
         try:
             result: T = self.breaker.call(retrying, self._limited, fn, limiter or self.limiter)
         except pybreaker.CircuitBreakerError:
@@ -391,10 +404,22 @@ class ProviderGuard:
             raise error from None
         except ProviderError as e:
             self._failed(e)
+            if isinstance(e, TransientProviderError):
+                self._spend(self._monotonic() - started)
             raise
         with self._lock:
             self.calls_ok += 1
         return result
+
+    def _spend(self, secs: float) -> None:
+        # Charge a failed call's wall time; past the budget, open the breaker for the run.
+        with self._lock:
+            self.failed_secs += secs
+            over = self.failed_secs >= self.policy.failure_budget_secs
+        if over and self.breaker.current_state != pybreaker.STATE_OPEN:
+            logger.warning("%s: failed calls took %.0f s (budget %.0f s); opening the breaker",
+                           self.provider, self.failed_secs, self.policy.failure_budget_secs)
+            self.breaker.open()
 
     def status(self) -> ProviderStatus:
         """The provider's state for the run manifest."""

@@ -230,6 +230,17 @@ class AlpacaMarketData(BaseClient):
             "sort": "asc",
         }
 
+    @staticmethod
+    def max_pages(params: dict[str, str]) -> int:
+        """The most pages an honest answer can need: every bar requested at the page limit,
+        plus a partial page per symbol, doubled; a server past it is refused, not followed."""
+        start = datetime.fromisoformat(params["start"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(params["end"].replace("Z", "+00:00"))
+        minutes = {"1Hour": 60, "1Day": 1440}.get(params["timeframe"], 1)
+        symbols = params["symbols"].count(",") + 1
+        bars = max(1, int((end - start).total_seconds() // 60 // minutes) + 1) * symbols
+        return 2 * (bars // int(params["limit"]) + symbols) + 2
+
     def _paginate(self, path: str, params: dict[str, str]) -> dict[str, list[_WireBar]]:
         merged: dict[str, list[_WireBar]] = {}
         page_token: str | None = None
@@ -255,6 +266,12 @@ class AlpacaMarketData(BaseClient):
                     provider=self.provider,
                 )
             seen_tokens.add(page_token)
+            if len(seen_tokens) >= self.max_pages(params):
+                raise ProviderResponseError(
+                    f"alpaca {path}: more than {len(seen_tokens)} pages for this request; "
+                    "pagination would not end",
+                    provider=self.provider,
+                )
 
     def _frame(
         self,

@@ -251,3 +251,27 @@ def test_crypto_bars_work_without_keys_and_send_no_auth_headers(
     assert len(frames["BTC-USD"]) == 4
     sent = mocked_responses.calls[0].request.headers
     assert "APCA-API-KEY-ID" not in sent and "APCA-API-SECRET-KEY" not in sent
+
+
+def test_alpaca_endless_new_page_tokens_are_refused_not_followed() -> None:
+    """A server that always returns a fresh next_page_token must not hang the run."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.contracts import Timeframe
+    from shared.errors import ProviderResponseError
+    from shared.providers.alpaca import AlpacaMarketData
+    from tests.helpers.loopback import LoopbackServer, RecordedRequest, Reply
+
+    counter = iter(range(10_000))
+
+    def endless(request: RecordedRequest) -> Reply:
+        return Reply(json={"bars": {}, "next_page_token": f"token-{next(counter)}"})
+
+    end = datetime(2026, 3, 2, tzinfo=UTC)
+    with LoopbackServer() as server:
+        server.route("GET", "/v1beta3/crypto/us/bars", endless)
+        client = AlpacaMarketData(data_url=server.url, sleep=lambda _: None)
+        with pytest.raises(ProviderResponseError, match="pagination would not end"):
+            client.bars(["BTC-USD"], start=end - timedelta(days=8), end=end,
+                        timeframe=Timeframe.HOUR)
+        assert len(server.requests) <= 8

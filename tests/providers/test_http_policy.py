@@ -216,3 +216,29 @@ def test_base_client_records_pairs_and_redacts_its_own_secrets(
     assert "[REDACTED]" in (recorder.calls[0].response or "")
     assert recorder.calls[0].request_sha256 == recorder.calls[1].request_sha256
     assert client.status().requests == 2
+
+
+def test_guard_failure_budget_opens_the_breaker_so_a_dead_service_costs_bounded_time() -> None:
+    """Silent services cost read-timeout x attempts per call; once failed calls have cost
+    the failure budget, the breaker opens and later calls fail fast without a request."""
+    from shared.errors import CircuitOpenError, TransientProviderError
+    from shared.providers._http import HttpPolicy, ProviderGuard
+
+    clock = iter(float(t) for t in range(0, 1000, 30))  # each read: 30 s later
+    guard = ProviderGuard(
+        "slow", HttpPolicy(max_retries=0, breaker_fail_max=100, failure_budget_secs=50.0),
+        sleep=lambda _: None, monotonic=lambda: next(clock),
+    )
+    attempts = []
+
+    def silent() -> None:
+        attempts.append(1)
+        raise TransientProviderError("read timed out", provider="slow")
+
+    for _ in range(2):
+        with pytest.raises(TransientProviderError):
+            guard.call(silent)
+    with pytest.raises(CircuitOpenError):
+        guard.call(silent)
+    assert len(attempts) == 2
+    assert guard.failed_secs >= 50.0
