@@ -33,6 +33,8 @@ __all__ = [
     "install_redaction",
     "redact",
     "uninstall_redaction",
+    "MIN_SECRET_CHARS",
+    "redactable",
 ]
 
 ProviderName = Literal["alpaca", "perplexity", "hf_finbert", "hf_llm", "telegram", "polymarket"]
@@ -139,7 +141,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> tuple[str, ...]:
         """The raw values of every secret that is set (for redaction; never log them)."""
         values = (_secret_text(getattr(self, name)) for name in _SECRET_FIELDS)
-        return tuple(sorted({v for v in values if v}, key=len, reverse=True))
+        return tuple(sorted({v for v in values if redactable(v)}, key=len, reverse=True))
 
     def sanitize(self) -> dict[str, Any]:
         """A plain dump with each secret replaced by ``"[REDACTED]"`` (or ``None`` if unset)."""
@@ -153,10 +155,20 @@ def _secret_text(value: SecretStr | None) -> str:
     return value.get_secret_value() if value is not None else ""
 
 
+MIN_SECRET_CHARS = 8
+"""Values shorter than this are not treated as secrets to scrub: no real credential is that
+short, and scrubbing "x" or "test" out of every log line and headline would corrupt them."""
+
+
+def redactable(secret: str) -> bool:
+    """Whether ``secret`` is long enough to be scrubbed (see :data:`MIN_SECRET_CHARS`)."""
+    return len(secret) >= MIN_SECRET_CHARS
+
+
 def redact(text: str, secrets: tuple[str, ...]) -> str:
     """Replace every occurrence of every secret in ``text`` with ``[REDACTED]``."""
     for secret in secrets:
-        if secret and secret in text:
+        if redactable(secret) and secret in text:
             text = text.replace(secret, REDACTED)
     return text
 

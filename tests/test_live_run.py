@@ -409,11 +409,11 @@ def test_live_news_scrubs_echoed_secrets_and_drops_what_redaction_would_break() 
                               "fetched_at": at}
     later = {**common, "fetched_at": at + timedelta(minutes=5)}
     stub = _StubNews([
-        Narrative(narrative_id="long", headline="x" * 995 + "hf_k", **common),
-        Narrative(narrative_id="echo", headline="Bitcoin up hf_k", **common),
+        Narrative(narrative_id="long", headline="x" * 992 + "hf_k1234", **common),
+        Narrative(narrative_id="echo", headline="Bitcoin up hf_k1234", **common),
         Narrative(narrative_id="late", headline="Fetched after as-of", **later),
     ])
-    news = LiveNews(stub, ("hf_k",))  # type: ignore[arg-type]
+    news = LiveNews(stub, ("hf_k1234",))  # type: ignore[arg-type]
     kept = news.narratives(["BTC-USD"], start=at - timedelta(days=1), end=at)
     assert [n.headline for n in kept] == ["Bitcoin up [REDACTED]"]
     assert stub.guard.notes == ["NEWS_ITEM_INVALID"] and news.fetched_after_end == 1

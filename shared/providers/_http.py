@@ -43,7 +43,7 @@ from shared.errors import (
     ProviderResponseError,
     TransientProviderError,
 )
-from shared.settings import Settings, redact
+from shared.settings import Settings, redact, redactable
 
 __all__ = [
     "BaseClient",
@@ -149,7 +149,7 @@ def cause_is_clean(error: BaseException, secrets: tuple[str, ...]) -> bool:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         text = f"{current!s} {current.args!r}"
-        if any(secret and secret in text for secret in secrets):
+        if any(redactable(secret) and secret in text for secret in secrets):
             return False
         current = current.__cause__ or current.__context__
     return True

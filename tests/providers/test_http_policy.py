@@ -195,7 +195,7 @@ def test_guard_leaves_programming_errors_alone() -> None:
 class EchoClient(BaseClient):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(provider="echo", base_url="https://echo.example.test", **kwargs)  # type: ignore[arg-type]
-        self._secrets = ("s3cr3t",)
+        self._secrets = ("s3cr3t-value",)
 
     def get(self) -> object:
         return self._call("GET", "/x", lambda data: data, params={"q": "1"}, record_as="x")
@@ -204,7 +204,7 @@ class EchoClient(BaseClient):
 def test_base_client_records_pairs_and_redacts_its_own_secrets(
     mocked_responses: responses.RequestsMock,
 ) -> None:
-    mocked_responses.get("https://echo.example.test/x", status=500, body="leaked s3cr3t here")
+    mocked_responses.get("https://echo.example.test/x", status=500, body="leaked s3cr3t-value here")
     mocked_responses.get("https://echo.example.test/x", json={"ok": True})
     recorder = MemoryRecorder()
     client = EchoClient(policy=TEST_POLICY, sleep=FakeSleep(), recorder=recorder)
@@ -212,7 +212,7 @@ def test_base_client_records_pairs_and_redacts_its_own_secrets(
     assert client.get() == {"ok": True}
 
     assert [call.error is None for call in recorder.calls] == [False, True]
-    assert "s3cr3t" not in (recorder.calls[0].error or "")
+    assert "s3cr3t-value" not in (recorder.calls[0].error or "")
     assert "[REDACTED]" in (recorder.calls[0].response or "")
     assert recorder.calls[0].request_sha256 == recorder.calls[1].request_sha256
     assert client.status().requests == 2

@@ -85,6 +85,19 @@ def test_install_redaction_scrubs_messages_args_and_tracebacks(
 
 
 def test_redacting_filter_works_on_a_handler() -> None:
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key=%s", ("hunter2",), None)
-    assert RedactingFilter(("hunter2",)).filter(record)
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "key=%s", ("hunter2-secret",), None)
+    assert RedactingFilter(("hunter2-secret",)).filter(record)
     assert record.getMessage() == "key=[REDACTED]"
+
+
+def test_short_values_are_not_scrubbed_so_logs_and_headlines_stay_intact() -> None:
+    """A key set to "x" or "test" (a test harness's "any value") must not blank every x or
+    test out of logs, records and headlines; real credentials are long and are scrubbed."""
+    from shared.settings import Settings, redact
+
+    settings = Settings(pplx_api_key="x", hf_token="hf_longer_token_123")
+    assert settings.secret_values() == ("hf_longer_token_123",)
+    text = "Bitcoin extends gains; token hf_longer_token_123 seen"
+    assert redact(text, ("x", "hf_longer_token_123")) == (
+        "Bitcoin extends gains; token [REDACTED] seen"
+    )
