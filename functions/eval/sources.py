@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared.contracts import TracerRun
 from shared.contracts.universe import UniverseRun
@@ -31,6 +32,24 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ClaimSource = Callable[[Path], list[PriceClaim]]
+RunT = TypeVar("RunT", bound=BaseModel)
+
+
+def _runs_of_type(paths: Iterable[Path], kind: str, model: type[RunT]) -> Iterator[RunT]:
+    # Files whose top-level ``type`` is ``kind``, validated; siblings of other types are
+    # skipped, and a file of this type that does not validate is an error (fail loud).
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        try:
+            head = json.loads(text)
+        except ValueError as e:
+            raise ArtifactError(f"{path}: not JSON ({e})") from e
+        if not isinstance(head, dict) or head.get("type") != kind:
+            continue
+        try:
+            yield model.model_validate_json(text)
+        except ValidationError as e:
+            raise ArtifactError(f"{path}: invalid {kind}: {e}") from e
 
 
 def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
@@ -39,29 +58,13 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     Sibling files (``.inputs.json``, ``.meta.json``, ``latest.json``) have another type or
     none and are skipped. A run whose ``forecast`` is null makes no claim.
     """
-    claims: list[PriceClaim] = []
-    for path in sorted(artifacts_dir.glob("runs/*/*.json")):
-        text = path.read_text(encoding="utf-8")
-        try:
-            head = json.loads(text)
-        except ValueError as e:
-            raise ArtifactError(f"{path}: not JSON ({e})") from e
-        if not isinstance(head, dict) or head.get("type") != "tracer_run":
-            continue
-        try:
-            run = TracerRun.model_validate_json(text)
-        except ValidationError as e:
-            raise ArtifactError(f"{path}: invalid tracer_run: {e}") from e
-        if run.forecast is None:
-            continue
-        claims.append(
-            PriceClaim(
-                source="tracer_run",
-                run_id=run.run_id,
-                feed=run.manifest.feed,
-                forecast=run.forecast,
-            )
-        )
+    claims = [
+        PriceClaim(source="tracer_run", run_id=run.run_id, feed=run.manifest.feed,
+                   forecast=run.forecast)
+        for run in _runs_of_type(sorted(artifacts_dir.glob("runs/*/*.json")), "tracer_run",
+                                 TracerRun)
+        if run.forecast is not None
+    ]
     logger.info("sources: %d tracer-run forecasts under %s", len(claims), artifacts_dir)
     return claims
 
@@ -69,27 +72,15 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
 def universe_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     """Forecasts from ``universe_runs/<YYYY-MM-DD>/*.json`` whose ``type`` is
     ``universe_run`` (shard partials under ``_shards/`` are not runs and are skipped)."""
-    claims: list[PriceClaim] = []
-    for path in sorted(artifacts_dir.glob("universe_runs/*/*.json")):
-        if path.parent.name.startswith("_"):
-            continue
-        text = path.read_text(encoding="utf-8")
-        try:
-            head = json.loads(text)
-        except ValueError as e:
-            raise ArtifactError(f"{path}: not JSON ({e})") from e
-        if not isinstance(head, dict) or head.get("type") != "universe_run":
-            continue
-        try:
-            run = UniverseRun.model_validate_json(text)
-        except ValidationError as e:
-            raise ArtifactError(f"{path}: invalid universe_run: {e}") from e
-        claims.extend(
-            PriceClaim(source="universe_run", run_id=run.run_id, feed=run.manifest.feed,
-                       forecast=record.forecast)
-            for record in run.symbols
-            if record.forecast is not None
-        )
+    paths = [p for p in sorted(artifacts_dir.glob("universe_runs/*/*.json"))
+             if not p.parent.name.startswith("_")]
+    claims = [
+        PriceClaim(source="universe_run", run_id=run.run_id, feed=run.manifest.feed,
+                   forecast=record.forecast)
+        for run in _runs_of_type(paths, "universe_run", UniverseRun)
+        for record in run.symbols
+        if record.forecast is not None
+    ]
     logger.info("sources: %d universe-run forecasts under %s", len(claims), artifacts_dir)
     return claims
 

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shared.contracts import (
-    ModelCall,
     ProviderState,
     ProviderStatus,
     SentimentScore,
-    sha256_hex,
 )
 from shared.errors import ProviderError
+from shared.providers._http import MemoryRecorder
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.sentiment.base import SentimentScorer
 
@@ -20,29 +19,9 @@ __all__ = ["CallLog", "Sources", "StatusBoard"]
 
 
 @dataclass
-class CallLog:
-    """Collects raw model and news API calls for the run's inputs record (replay)."""
-
-    calls: list[ModelCall] = field(default_factory=list)
-
-    def record(
-        self,
-        provider: str,
-        endpoint: str,
-        request_json: str,
-        response_text: str | None,
-        error: str | None = None,
-    ) -> None:
-        self.calls.append(
-            ModelCall(
-                provider=provider,
-                endpoint=endpoint,
-                request_sha256=sha256_hex(request_json),
-                request=request_json,
-                response=response_text,
-                error=error,
-            )
-        )
+class CallLog(MemoryRecorder):
+    """Collects raw model and news API calls for the run's inputs record (replay); every
+    live client records into it as its ``CallRecorder``."""
 
 
 @dataclass

@@ -79,11 +79,34 @@ class BotRunner:
         raw = inputs.model_dump(mode="json") if isinstance(inputs, BaseModel) else inputs
         inputs_digest = sha256_hex(canonical_json(raw))[:16]
         result = self._decide(inputs)
-        self.registry.check(result.reason_codes)
         latency = None
         if started is not None and self.timer is not None:
             latency = round((self.timer() - started) * 1000.0, 3)
             self.latency_ms_total += latency
+        return self._envelope(result, as_of=as_of, symbol=symbol, inputs_digest=inputs_digest,
+                              latency_ms=latency)
+
+    def fail(
+        self,
+        code: str,
+        rationale: str,
+        *,
+        as_of: datetime,
+        symbol: str | None,
+        codes: tuple[str, ...] = (),
+    ) -> ReportEnvelope:
+        """A failure envelope for a decision the pipeline could not even ask the bot for
+        (no bars, provider down, stale data). ``codes`` adds the providers' reason codes."""
+        reason_codes = tuple(dict.fromkeys((code, *codes)))
+        failure = BotDecision(decision=Decision.ABSTAIN, status=EnvelopeStatus.FAILED,
+                              reason_codes=reason_codes, rationale=rationale[:500])
+        digest = sha256_hex(canonical_json({"failure": reason_codes}))[:16]
+        return self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
+
+    def _envelope(self, result: BotDecision, *, as_of: datetime, symbol: str | None,
+                  inputs_digest: str, latency_ms: float | None = None) -> ReportEnvelope:
+        # The one place envelopes are built: registry check, counters, effectiveness.
+        self.registry.check(result.reason_codes)
         self.decisions_total += 1
         if result.status is EnvelopeStatus.FAILED:
             self.errors_total += 1
@@ -102,43 +125,11 @@ class BotRunner:
             rationale=result.rationale,
             config_version=self.config_version,
             inputs_digest=inputs_digest,
-            latency_ms=latency,
+            latency_ms=latency_ms,
             forecast=result.forecast,
             evidence_lines=tuple(item.line for item in result.evidence),
             evidence=result.evidence,
             numbers=_all_numbers(result),
-        )
-
-    def fail(
-        self,
-        code: str,
-        rationale: str,
-        *,
-        as_of: datetime,
-        symbol: str | None,
-        codes: tuple[str, ...] = (),
-    ) -> ReportEnvelope:
-        """A failure envelope for a decision the pipeline could not even ask the bot for
-        (no bars, provider down, stale data). ``codes`` adds the providers' reason codes."""
-        reason_codes = tuple(dict.fromkeys((code, *codes)))
-        self.registry.check(reason_codes)
-        self.decisions_total += 1
-        self.errors_total += 1
-        bot = self.bot
-        return ReportEnvelope(
-            bot=bot.name,
-            bot_version=bot.version,
-            authority=bot.authority,
-            mode=self.mode,
-            symbol=symbol,
-            as_of=as_of,
-            status=EnvelopeStatus.FAILED,
-            decision=Decision.ABSTAIN,
-            effective=False,
-            reason_codes=reason_codes,
-            rationale=rationale[:500],
-            config_version=self.config_version,
-            inputs_digest=sha256_hex(canonical_json({"failure": reason_codes}))[:16],
         )
 
     def _decide(self, inputs: BaseModel | Mapping[str, Any]) -> BotDecision:

@@ -250,7 +250,7 @@ class MemoryRecorder:
         endpoint: str,
         request_json: str,
         response_text: str | None,
-        error: str | None,
+        error: str | None = None,
     ) -> None:
         self.calls.append(
             ModelCall(
