@@ -133,11 +133,6 @@ class PreparedNarratives:
     disagreement: np.ndarray  # bool
     source: np.ndarray  # int codes
     narratives: tuple[Narrative, ...]
-    novelty: np.ndarray
-
-    @property
-    def count(self) -> int:
-        return len(self.narratives)
 
 
 def prepare_narratives(
@@ -169,11 +164,11 @@ def prepare_narratives(
             disagreement_penalty=params.disagreement_penalty,
         )
         weight_source = params.source_weights.get(item.source, params.default_source_weight)
-        nov = novelty[item.narrative_id]
         rows.append((_ns(item.published_at), _ns(item.fetched_at), blended.polarity,
-                     nov * weight_source * blended.confidence, blended.disagreement,
-                     sources.setdefault(item.source, len(sources)), nov))
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+                     novelty[item.narrative_id] * weight_source * blended.confidence,
+                     blended.disagreement,
+                     sources.setdefault(item.source, len(sources))))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     return PreparedNarratives(
         published_ns=np.asarray(columns[0], dtype="int64"),
         fetched_ns=np.asarray(columns[1], dtype="int64"),
@@ -182,7 +177,6 @@ def prepare_narratives(
         disagreement=np.asarray(columns[4], dtype="bool"),
         source=np.asarray(columns[5], dtype="int64"),
         narratives=tuple(narratives[i] for i in order),
-        novelty=np.asarray(columns[6], dtype="float64"),
     )
 
 

@@ -48,13 +48,6 @@ class BotSettings(BaseModel):
     def params(self, name: str) -> Any:
         return self.bots[name][1]
 
-    def with_params(self, name: str, **overrides: Any) -> BotSettings:
-        """A copy with some of one bot's parameters replaced (validated)."""
-        mode, params = self.bots[name]
-        cls = type(params)
-        updated = cls.model_validate({**params.model_dump(), **overrides})
-        return BotSettings(bots={**self.bots, name: (mode, updated)})
-
     def digestable(self) -> dict[str, Any]:
         return {name: {"mode": mode.value, "params": params.model_dump(mode="json")}
                 for name, (mode, params) in sorted(self.bots.items())}
