@@ -7,13 +7,23 @@ documented exception: it turns any bot crash into a failure envelope).
     PipelineError
     ├── ConfigError                 bad YAML, unknown key, wrong type, value outside its range
     ├── ContractViolation           data that breaks a contract (schema, invariant, reason code)
-    │   └── UnknownReasonCode       a bot emitted a code that is not in the registry
+    │   ├── UnknownReasonCode       a bot emitted a code that is not in the registry
+    │   ├── MissingColumnError      a forecast file's header lacks a required column
+    │   └── NoValidRowsError        every row of a forecast file was bad: nothing to score
     ├── ArtifactError               an artifact on disk is unreadable, invalid or inconsistent
     └── ProviderError               an external service failed (after its retries)
         ├── TransientProviderError  timeouts, connection resets, 429, 5xx: may work later
-        │   └── CircuitOpenError    the provider's breaker is open; no call was made
+        │   ├── CircuitOpenError    the provider's breaker is open; no call was made
+        │   └── TransientHttpError  (providers._http) plus Retry-After and request_sent
         ├── ProviderAuthError       401/403: keys missing, wrong or without permission
-        └── ProviderResponseError   the answer arrived but is malformed or of the wrong shape
+        ├── ProviderResponseError   the answer arrived but is malformed or of the wrong shape
+        │   └── ModelOutputInvalid  (providers._http) a model's JSON does not fit its schema
+        └── RecordedFailure         (functions.tracer.replay) a failure replayed from a record
+
+Two subclasses live beside the code that raises them (marked above), because they carry
+that code's data; every other error the product raises is defined here. ``autocommit.py``
+is a standalone script with its own small tree (``AutocommitError`` → ``TransientGitError``,
+``RebaseConflictError``), since it must run before and without the package.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ __all__ = [
     "CircuitOpenError",
     "ConfigError",
     "ContractViolation",
+    "MissingColumnError",
+    "NoValidRowsError",
     "PipelineError",
     "ProviderAuthError",
     "ProviderError",
@@ -46,6 +58,14 @@ class ContractViolation(PipelineError):
 
 class UnknownReasonCode(ContractViolation):
     """A reason code was emitted that ``config/reason_codes.yaml`` does not register."""
+
+
+class MissingColumnError(ContractViolation, ValueError):
+    """A forecast file's header lacks a required column."""
+
+
+class NoValidRowsError(ContractViolation, ValueError):
+    """Every row was bad (or there were none), so there is nothing to score."""
 
 
 class ArtifactError(PipelineError):

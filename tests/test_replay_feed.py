@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.contracts import Narrative, Timeframe, canonical_json
+from shared.contracts.frames import BAR_COLUMNS
 from shared.errors import ConfigError, ContractViolation
-from shared.features.frames import BAR_COLUMNS
 from shared.providers.replay import (
     ReplayFeed,
     default_replay_feed,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.contracts import SentimentLabel, SentimentScore
+from shared.contracts import SentimentLabel, SentimentScore, text_key
 from shared.errors import ArtifactError, ContractViolation, TransientProviderError
-from shared.sentiment import CachedScorer, SentimentCache, text_key
+from shared.sentiment import CachedScorer, SentimentCache
 
 
 class CountingScorer:
@@ -101,7 +101,8 @@ def test_sentiment_cache_corrupt_row_raises_artifact_error(cache_path: Path) -> 
 _WRITER = """
 import sys
 from shared.contracts import SentimentLabel, SentimentScore
-from shared.sentiment import SentimentCache, text_key
+from shared.contracts import text_key
+from shared.sentiment import SentimentCache
 cache = SentimentCache(sys.argv[1])
 for i in range(50):
     text = f"{sys.argv[2]} {i}"

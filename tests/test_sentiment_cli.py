@@ -9,8 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from functions.sentiment.cli import group, score_lines
-from shared.contracts import SentimentLabel, SentimentScore
-from shared.sentiment import text_key
+from shared.contracts import SentimentLabel, SentimentScore, text_key
 
 _KEYS = ["confidence", "label", "polarity", "text_sha256"]
 

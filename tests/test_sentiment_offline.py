@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.sentiment.run import evaluate, load_rows, offline_labels, split_for, vader_labels
-from shared.contracts import SentimentLabel
-from shared.sentiment import OfflineScorer, text_key
+from shared.contracts import SentimentLabel, text_key
+from shared.sentiment import OfflineScorer
 from shared.sentiment.offline import NEUTRAL_BAND, label_for
 
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from shared.contracts import Timeframe
+from shared.contracts.frames import validate_bars_frame
 from shared.errors import ConfigError
-from shared.features.frames import validate_bars_frame
 from shared.providers.synthetic import SyntheticFeed
 
 T = datetime(2025, 6, 1, 12, tzinfo=UTC)

@@ -13,9 +13,9 @@ from itertools import islice
 
 import click
 
-from shared.contracts import SentimentLabel, SentimentScore
+from shared.contracts import SentimentLabel, SentimentScore, normalize_text, text_key
 from shared.errors import PipelineError
-from shared.sentiment.base import SentimentScorer, normalize_text, text_key
+from shared.sentiment.base import SentimentScorer
 from shared.sentiment.offline import OfflineScorer
 
 __all__ = ["group", "score_lines"]

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from shared.bots.candidate import PriorTrigger
 from shared.contracts import Direction, OutcomeStatus, Timeframe, format_utc
+from shared.contracts.signal import PriorTrigger
 from shared.features.signal import PreparedBars, prepare_narratives
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.sentiment.base import SentimentScorer

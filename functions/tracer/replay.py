@@ -40,7 +40,6 @@ from functions.tracer.config import TracerConfig, TracerSettings
 from functions.tracer.live import LiveStatusBoard
 from functions.tracer.run import TracerRequest, run, run_paths
 from functions.tracer.sources import CallLog, Sources
-from shared.bots.candidate import PriorTrigger
 from shared.bots.registry import BOTS
 from shared.contracts import (
     Mode,
@@ -53,10 +52,11 @@ from shared.contracts import (
     TracerRun,
     canonical_json,
     sha256_hex,
+    text_key,
 )
+from shared.contracts.signal import PriorTrigger
 from shared.errors import ArtifactError, PipelineError, ProviderError
 from shared.reason_codes import default_registry
-from shared.sentiment.base import text_key
 from shared.signal.config import BotSettings, SignalConfig
 
 __all__ = ["Record", "ReplayReport", "load_record", "replay_run", "replay_sources"]

@@ -18,7 +18,6 @@ from pydantic import JsonValue
 
 from functions.tracer.config import TracerSettings
 from functions.tracer.sources import Sources
-from shared.bots.candidate import PriorTrigger
 from shared.config import config_digest
 from shared.contracts import (
     DigestMessage,
@@ -31,9 +30,9 @@ from shared.contracts import (
     canonical_json,
     sha256_hex,
 )
-from shared.contracts.artifacts import RecordedTrigger
+from shared.contracts.frames import empty_bars_frame, validate_bars_frame
+from shared.contracts.signal import PriorTrigger
 from shared.errors import ProviderError
-from shared.features.frames import empty_bars_frame, validate_bars_frame
 from shared.features.signal import PreparedBars, prepare_narratives
 from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
@@ -128,8 +127,7 @@ def run(
         bars_file=paths["bars"], config=effective_config, narratives=narrative_records,
         sentiment=tuple(scores), sentiment_checks=tuple(checks or ()),
         model_calls=tuple(sources.call_log.calls),
-        prior_triggers=tuple(RecordedTrigger.model_validate(t.model_dump())
-                             for t in request.prior_triggers),
+        prior_triggers=request.prior_triggers,
     )
     reasons = sources.board.reasons()
     manifest = RunManifest(

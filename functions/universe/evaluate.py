@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from functions.universe.build import UniverseSources
-from shared.bots.candidate import PriorTrigger
 from shared.contracts import (
     Narrative,
     OutcomeStatus,
@@ -28,9 +27,10 @@ from shared.contracts import (
     canonical_json,
     sha256_hex,
 )
+from shared.contracts.frames import validate_bars_frame
+from shared.contracts.signal import PriorTrigger
 from shared.contracts.universe import ProviderEvent, SymbolPolymarket, SymbolRecord, SymbolState
 from shared.errors import ConfigError, ContractViolation, ProviderError
-from shared.features.frames import validate_bars_frame
 from shared.features.signal import (
     PreparedBars,
     PreparedNarratives,

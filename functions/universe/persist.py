@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from functions.universe.run import METRICS_COLUMNS, Finalized
-from shared.bots.candidate import PriorTrigger
 from shared.contracts import canonical_json
+from shared.contracts.signal import PriorTrigger
 from shared.contracts.universe import UniverseShard
 from shared.errors import ArtifactError
 from shared.store.atomic import PendingFile, commit_files

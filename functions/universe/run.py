@@ -22,7 +22,6 @@ from functions.tracer.config import TracerSettings
 from functions.tracer.run import code_version
 from functions.universe.build import UniverseSources
 from functions.universe.evaluate import SymbolJob, evaluate_symbol
-from shared.bots.candidate import PriorTrigger
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,
@@ -34,6 +33,7 @@ from shared.contracts import (
     format_utc,
     sha256_hex,
 )
+from shared.contracts.signal import PriorTrigger
 from shared.contracts.universe import (
     PolymarketSummary,
     ShardTimings,

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from shared.bots.candidate import PriorTrigger
 from shared.bots.registry import bot_entry
 from shared.contracts import OutcomeStatus, ReportEnvelope, Timeframe
+from shared.contracts.signal import PriorTrigger
 from shared.features.signal import PreparedBars, prepare_narratives
 from shared.providers.synthetic import SyntheticFeed
 from shared.reason_codes import default_registry

@@ -16,17 +16,32 @@ from shared.contracts.envelope import (
     Mode,
     ReportEnvelope,
 )
+from shared.contracts.frames import BAR_COLUMNS, empty_bars_frame, validate_bars_frame
 from shared.contracts.manifest import BotMetrics, ProviderState, ProviderStatus, RunManifest
 from shared.contracts.market import AssetClass, Bar, Timeframe
-from shared.contracts.news import Narrative, SentimentLabel, SentimentScore
-from shared.contracts.outcome import OutcomeStatus, SignalOutcome
-from shared.contracts.signal import Direction, Forecast
+from shared.contracts.news import (
+    Narrative,
+    SentimentLabel,
+    SentimentScore,
+    normalize_text,
+    text_key,
+)
+from shared.contracts.outcome import OutcomeStatus, SignalOutcome, confidence_word
+from shared.contracts.signal import (
+    Candidate,
+    Direction,
+    Forecast,
+    PriorTrigger,
+    SignalFeatures,
+)
 
 __all__ = [
+    "BAR_COLUMNS",
     "AssetClass",
     "Authority",
     "Bar",
     "BotMetrics",
+    "Candidate",
     "Contract",
     "Decision",
     "DigestMessage",
@@ -34,10 +49,11 @@ __all__ = [
     "EnvelopeStatus",
     "Evidence",
     "Forecast",
-    "ModelCall",
     "Mode",
+    "ModelCall",
     "Narrative",
     "OutcomeStatus",
+    "PriorTrigger",
     "ProviderState",
     "ProviderStatus",
     "ReportEnvelope",
@@ -45,11 +61,17 @@ __all__ = [
     "RunManifest",
     "SentimentLabel",
     "SentimentScore",
+    "SignalFeatures",
     "SignalOutcome",
     "Timeframe",
     "TracerRun",
     "UtcDatetime",
     "canonical_json",
+    "confidence_word",
+    "empty_bars_frame",
     "format_utc",
+    "normalize_text",
     "sha256_hex",
+    "text_key",
+    "validate_bars_frame",
 ]

@@ -17,9 +17,9 @@ from shared.contracts.envelope import ReportEnvelope
 from shared.contracts.manifest import RunManifest
 from shared.contracts.news import Narrative, SentimentScore
 from shared.contracts.outcome import SignalOutcome
-from shared.contracts.signal import Direction, Forecast
+from shared.contracts.signal import Forecast, PriorTrigger
 
-__all__ = ["DigestMessage", "ModelCall", "RecordedTrigger", "RunInputs", "TracerRun"]
+__all__ = ["DigestMessage", "ModelCall", "RunInputs", "TracerRun"]
 
 
 class DigestMessage(Contract):
@@ -39,17 +39,6 @@ class ModelCall(Contract):
     request: str
     response: str | None
     error: str | None = None
-
-
-class RecordedTrigger(Contract):
-    """A trigger that took effect before the run, as the cooldown saw it (for replay).
-
-    The same fields as ``shared.bots.candidate.PriorTrigger``, which contracts cannot import.
-    """
-
-    symbol: str
-    direction: Direction
-    as_of: UtcDatetime
 
 
 class TracerRun(Contract):
@@ -82,6 +71,6 @@ class RunInputs(Contract):
         default=(), description="the LLM polarity check per narrative (empty when not used)"
     )
     model_calls: tuple[ModelCall, ...] = ()
-    prior_triggers: tuple[RecordedTrigger, ...] = Field(
+    prior_triggers: tuple[PriorTrigger, ...] = Field(
         default=(), description="effective triggers before as_of that the cooldown used"
     )

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.contracts.base import Contract, Probability, Signed, UtcDatetime
+from shared.contracts.base import Contract, Probability, Signed, UtcDatetime, sha256_hex
 
-__all__ = ["Narrative", "SentimentLabel", "SentimentScore"]
+__all__ = ["Narrative", "SentimentLabel", "SentimentScore", "normalize_text", "text_key"]
+
+
+def normalize_text(text: str) -> str:
+    """NFC-normalise and collapse whitespace: the form that is scored and hashed."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def text_key(text: str) -> str:
+    """SHA-256 of the normalised text: the cache key and ``SentimentScore.text_sha256``."""
+    return sha256_hex(normalize_text(text))
 
 
 class Narrative(Contract):

@@ -11,7 +11,7 @@ from shared.contracts.base import Contract, Probability, UtcDatetime
 from shared.contracts.envelope import Evidence
 from shared.contracts.signal import Direction
 
-__all__ = ["OutcomeStatus", "SignalOutcome"]
+__all__ = ["OutcomeStatus", "SignalOutcome", "confidence_word"]
 
 class OutcomeStatus(StrEnum):
     TRIGGERED = "triggered"  # a trigger took effect
@@ -46,3 +46,12 @@ class SignalOutcome(Contract):
         if self.status is OutcomeStatus.TRIGGERED and self.direction is None:
             raise ValueError("a triggered outcome needs a direction")
         return self
+
+
+def confidence_word(strength: float) -> str:
+    """A number-free word for a forecast's strength (|2p - 1|)."""
+    if strength >= 0.5:
+        return "high"
+    if strength >= 0.25:
+        return "moderate"
+    return "low"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from shared.errors import NoValidRowsError
 from shared.evaluation.forecast_csv import ForecastTable
 from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES, bootstrap
 from shared.evaluation.scoring import (
@@ -39,10 +40,6 @@ DEFINITIONS = {
     "ci": "percentile bootstrap interval, rows resampled with replacement, seeded",
     "win_rate": "share of calls (p != 0.5) on the right side of 0.5",
 }
-
-
-class NoValidRowsError(ValueError):
-    """Every row was bad (or there were none), so there is nothing to score."""
 
 
 def figures(

@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shared.errors import MissingColumnError
 from shared.evaluation.scoring import BoolArray, FloatArray
 
 __all__ = ["BadRow", "ColumnNames", "ForecastTable", "MissingColumnError", "read_forecasts"]
-
-
-class MissingColumnError(ValueError):
-    """The header lacks a required column."""
 
 
 @dataclass(frozen=True)

@@ -178,8 +178,11 @@ def _log_loss(p: FloatArray, y_float: FloatArray) -> float:
     np.subtract(1.0, p, out=buffer)
     np.clip(buffer, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS, out=buffer)
     log_not_p = np.log(buffer, out=buffer)
+    # np.sum of products, never np.dot: BLAS sums in a kernel-dependent order, which would
+    # make the committed metrics differ in their last bits between machines.
     total = (
-        float(np.dot(y_float, log_p)) + float(log_not_p.sum()) - float(np.dot(y_float, log_not_p))
+        float(np.sum(y_float * log_p)) + float(log_not_p.sum())
+        - float(np.sum(y_float * log_not_p))
     )
     return -total / p.size
 
@@ -195,7 +198,7 @@ def score(p: npt.ArrayLike, y: npt.ArrayLike, *, n_bins: int = N_BINS) -> Scores
     n = p_arr.size
     y_float = y_arr.astype(np.float64)
     diff = p_arr - y_float
-    brier = float(np.dot(diff, diff)) / n
+    brier = float(np.sum(diff * diff)) / n  # not np.dot: see _log_loss
     calibration, positives = _calibration(p_arr, y_arr, n_bins)
     base_rate = positives / n
     return Scores(

@@ -22,10 +22,9 @@ from typing import TypedDict
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveFloat, PositiveInt
 
-from shared.contracts import Contract, Narrative, SentimentScore, UtcDatetime
-from shared.contracts.base import Probability, Signed
+from shared.contracts import Contract, Narrative, SentimentScore, SignalFeatures
 from shared.features.novelty import novelty_scores
 from shared.features.polarity import blend_polarity
 
@@ -34,7 +33,6 @@ __all__ = [
     "NarrativeParams",
     "PreparedBars",
     "PreparedNarratives",
-    "SignalFeatures",
     "compute_features",
     "decay_weight",
     "prepare_narratives",
@@ -69,30 +67,6 @@ class NarrativeParams(Contract):
     disagreement_penalty: float = Field(default=0.4, ge=0.0, le=1.0)
     source_weights: dict[str, float] = Field(default_factory=dict)
     default_source_weight: float = Field(default=1.0, ge=0.0, le=5.0)
-
-
-class SignalFeatures(Contract):
-    """The numbers a divergence decision is made from."""
-
-    symbol: str
-    as_of: UtcDatetime
-    narrative_score: Signed | None = Field(
-        description="decay/novelty/source/confidence-weighted mean polarity; null: no headlines"
-    )
-    narrative_mass: NonNegativeFloat
-    headline_count: NonNegativeInt
-    source_count: NonNegativeInt = Field(description="sources telling the dominant side")
-    window_count: NonNegativeInt = Field(description="persistence buckets with that side")
-    disagreement_share: Probability = Field(
-        default=0.0, description="share of weight on headlines where the models disagree"
-    )
-    price_return: float = Field(description="log return over move_lookback_hours")
-    realized_vol: PositiveFloat = Field(description="hourly log-return standard deviation")
-    move_z: float = Field(description="price_return / (realized_vol * sqrt(lookback))")
-    participation: NonNegativeFloat = Field(description="recent volume / its own norm")
-    trend_z: float = Field(description="higher-timeframe return in volatility units")
-    bars_used: PositiveInt
-    last_bar_end: UtcDatetime
 
 
 def decay_weight(age_hours: np.ndarray | float, half_life_hours: float) -> np.ndarray:
@@ -249,7 +223,9 @@ def _narrative_features(
     # Shrink toward neutral by a prior mass, so that a fading (decayed) story fades in score,
     # not only in mass: one fresh headline counts, one from yesterday barely does.
     denominator = mass + params.neutral_prior_mass
-    score = float(np.dot(weights, polarity) / denominator) if denominator > 0 else 0.0
+    # math.fsum, not np.dot: a BLAS dot product sums in a kernel-dependent order, so its last
+    # bits (and every digest downstream) would differ between CPUs and OpenBLAS settings.
+    score = math.fsum(weights * polarity) / denominator if denominator > 0 else 0.0
     side = np.sign(score) if abs(score) > 0 else 0.0
     # Persistence counts headlines on the dominant side that are still recent (time decay
     # only: a syndicated re-telling has little novelty but is exactly what persistence means).

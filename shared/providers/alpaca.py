@@ -29,8 +29,8 @@ import requests
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts import Timeframe
+from shared.contracts.frames import BAR_COLUMNS, empty_bars_frame, validate_bars_frame
 from shared.errors import ContractViolation, ProviderResponseError
-from shared.features.frames import BAR_COLUMNS, empty_bars_frame, validate_bars_frame
 from shared.providers._http import (
     BaseClient,
     CallRecorder,

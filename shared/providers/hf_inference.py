@@ -33,7 +33,13 @@ from huggingface_hub import (
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shared.contracts import ProviderStatus, SentimentLabel, SentimentScore
+from shared.contracts import (
+    ProviderStatus,
+    SentimentLabel,
+    SentimentScore,
+    normalize_text,
+    text_key,
+)
 from shared.errors import ProviderAuthError, ProviderError, ProviderResponseError
 from shared.providers._http import (
     CallRecorder,
@@ -47,7 +53,6 @@ from shared.providers._http import (
     parse_retry_after,
 )
 from shared.providers.perplexity import strip_think
-from shared.sentiment.base import normalize_text, text_key
 from shared.settings import Settings, redact
 
 __all__ = ["HF_RATE_LIMIT", "FinbertScorer", "LlmPolarityChecker", "translate_hf_error"]

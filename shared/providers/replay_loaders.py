@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 
 from shared.contracts import Timeframe
+from shared.contracts.frames import validate_bars_frame
 from shared.errors import ConfigError, ContractViolation
-from shared.features.frames import validate_bars_frame
 
 __all__ = [
     "load_bars_file",

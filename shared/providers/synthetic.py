@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from shared.contracts import Narrative, Timeframe
+from shared.contracts.frames import empty_bars_frame
 from shared.errors import ConfigError
-from shared.features.frames import empty_bars_frame
 
 __all__ = ["ORIGIN", "SyntheticFeed", "SyntheticParams", "SymbolProfile"]
 

@@ -13,7 +13,6 @@ from shared.contracts import Direction, OutcomeStatus, RunManifest, SignalOutcom
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
-    "confidence_word",
     "escape_markdown_v2",
     "health_lines",
     "outcome_lines",
@@ -28,15 +27,6 @@ _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
 def escape_markdown_v2(text: str) -> str:
     """Escape every MarkdownV2 special character in plain text."""
     return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
-
-
-def confidence_word(strength: float) -> str:
-    """A number-free word for a forecast's strength (|2p - 1|)."""
-    if strength >= 0.5:
-        return "high"
-    if strength >= 0.25:
-        return "moderate"
-    return "low"
 
 
 def split_message(lines: Sequence[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:

@@ -1,6 +1,6 @@
 """Sentiment models: the offline lexicon scorer, FinBERT via Hugging Face, and a cache."""
 
-from shared.sentiment.base import SentimentScorer, normalize_text, text_key
+from shared.sentiment.base import SentimentScorer
 from shared.sentiment.cache import CachedScorer, SentimentCache
 from shared.sentiment.offline import OfflineScorer
 
@@ -9,6 +9,4 @@ __all__ = [
     "OfflineScorer",
     "SentimentCache",
     "SentimentScorer",
-    "normalize_text",
-    "text_key",
 ]

@@ -1,24 +1,14 @@
-"""The interface every sentiment model implements, and the cache key of a text."""
+"""The interface every sentiment model implements. (The cache key of a text,
+``text_key``, is part of the wire contract: :mod:`shared.contracts.news`.)"""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from typing import Protocol
 
-from shared.contracts import SentimentScore, sha256_hex
+from shared.contracts import SentimentScore
 
-__all__ = ["SentimentScorer", "normalize_text", "text_key"]
-
-
-def normalize_text(text: str) -> str:
-    """NFC-normalise and collapse whitespace: the form that is scored and hashed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def text_key(text: str) -> str:
-    """SHA-256 of the normalised text: the cache key and ``SentimentScore.text_sha256``."""
-    return sha256_hex(normalize_text(text))
+__all__ = ["SentimentScorer"]
 
 
 class SentimentScorer(Protocol):

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from shared.contracts import SentimentScore
+from shared.contracts import SentimentScore, text_key
 from shared.errors import ArtifactError, ContractViolation
-from shared.sentiment.base import SentimentScorer, text_key
+from shared.sentiment.base import SentimentScorer
 
 __all__ = ["CachedScorer", "SentimentCache"]
 

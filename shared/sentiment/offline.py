@@ -22,10 +22,9 @@ from typing import Final
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from shared.contracts import SentimentLabel, SentimentScore
+from shared.contracts import SentimentLabel, SentimentScore, normalize_text, text_key
 from shared.sentiment._finance_lexicon import VADER_OVERRIDES
 from shared.sentiment._finance_rules import rule_evidence
-from shared.sentiment.base import normalize_text, text_key
 
 __all__ = ["NEUTRAL_BAND", "OfflineScorer", "label_for"]
 

@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.bots.candidate import Candidate, PriorTrigger
 from shared.bots.registry import BOTS, GUARDS
 from shared.bots.runner import BotRunner, is_effective
 from shared.config import config_digest
@@ -35,15 +34,15 @@ from shared.contracts import (
     OutcomeStatus,
     ReportEnvelope,
     SignalOutcome,
+    confidence_word,
 )
+from shared.contracts.signal import Candidate, PriorTrigger, SignalFeatures
 from shared.features.signal import (
     PreparedBars,
     PreparedNarratives,
-    SignalFeatures,
     compute_features,
 )
 from shared.reason_codes import ReasonCodeRegistry
-from shared.render.telegram import confidence_word
 from shared.signal.config import BotSettings, SignalConfig
 
 __all__ = ["Decided", "SignalEngine"]

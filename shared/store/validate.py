@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts import sha256_hex
+from shared.contracts.frames import validate_bars_frame
 from shared.errors import ContractViolation
-from shared.features.frames import validate_bars_frame
 from shared.schemas.export import ARTIFACT_MODELS, render_schemas
 
 __all__ = [

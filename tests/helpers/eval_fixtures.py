@@ -26,7 +26,7 @@ from shared.contracts import (
     canonical_json,
     sha256_hex,
 )
-from shared.features.frames import BAR_COLUMNS, empty_bars_frame
+from shared.contracts.frames import BAR_COLUMNS, empty_bars_frame
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import responses
 from responses import matchers
 
 from shared.contracts import Timeframe
+from shared.contracts.frames import BAR_COLUMNS
 from shared.errors import ProviderAuthError, ProviderResponseError
-from shared.features.frames import BAR_COLUMNS
 from shared.providers.alpaca import AlpacaMarketData, is_crypto, to_wire_symbol
 from tests.helpers.provider_contract import TEST_POLICY, FakeSleep, load_fixture
 

@@ -12,11 +12,10 @@ import pytest
 from huggingface_hub import InferenceClient, set_client_factory
 from huggingface_hub.utils import _http as hf_http
 
-from shared.contracts import ProviderState, SentimentLabel, SentimentScore
+from shared.contracts import ProviderState, SentimentLabel, SentimentScore, text_key
 from shared.errors import CircuitOpenError, ProviderResponseError, TransientProviderError
 from shared.providers._http import MemoryRecorder, ModelOutputInvalid
 from shared.providers.hf_inference import FinbertScorer, LlmPolarityChecker
-from shared.sentiment.base import text_key
 from tests.helpers.loopback import LoopbackServer, Reply
 from tests.helpers.provider_contract import TEST_POLICY, FakeSleep, load_fixture
 

@@ -28,8 +28,8 @@ from shared.contracts import (
     Evidence,
     Forecast,
     Mode,
+    SignalFeatures,
 )
-from shared.features.signal import SignalFeatures
 
 __all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig", "divergence_of"]
 

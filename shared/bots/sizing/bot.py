@@ -8,8 +8,8 @@ import math
 from pydantic import Field
 
 from shared.bots.base import Bot, BotConfig, BotDecision
-from shared.bots.candidate import Candidate
 from shared.contracts import Authority, Decision, Evidence, Mode
+from shared.contracts.signal import Candidate
 
 __all__ = ["SEARCH_SPACE", "Sizing", "SizingConfig", "target_size"]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pydantic import Field
 
 from shared.bots.base import Bot, BotConfig, BotDecision
-from shared.bots.candidate import Candidate
 from shared.bots.guards._gate import gate
 from shared.contracts import Authority, Direction, Mode
+from shared.contracts.signal import Candidate
 
 __all__ = ["SEARCH_SPACE", "TrendGuard", "TrendGuardConfig"]
 
