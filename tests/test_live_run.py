@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from functions.cli import cli
-from functions.tracer.live import INFO_ONLY_CODES, LiveNews, LiveStatusBoard, merge_status
+from functions.tracer.live import NEWS_FETCHED_AFTER_AS_OF, LiveNews, LiveStatusBoard, merge_status
 from shared.contracts import Narrative, ProviderState, ProviderStatus, RunInputs, TracerRun
 from shared.errors import ProviderError
 from shared.providers import perplexity
@@ -231,10 +231,11 @@ def _expected(fault: str, target: str) -> tuple[set[str], dict[str, str]]:
     if target in ("all", "telegram"):
         ok["telegram"] = "failed"
     if target == "all":
-        # Bars and news fail first; nothing is left to score, so the models are not called.
+        # Bars fail first; the decision stops there (shared.pipeline), so neither the news
+        # nor the models are called.
         if fault == "empty":
             return {"DATA_INSUFFICIENT_BARS", "NOTIFY_FAILED"}, ok
-        return {code, "NOTIFY_FAILED"}, {**ok, "alpaca": "failed", "perplexity": "failed"}
+        return {code, "NOTIFY_FAILED"}, {**ok, "alpaca": "failed"}
     if target == "alpaca" and fault == "empty":
         return {"DATA_INSUFFICIENT_BARS"}, ok  # the source says: no bars in the window
     if target == "perplexity" and fault == "empty":
@@ -317,7 +318,10 @@ def test_tb_run_live_subprocess_never_writes_or_logs_a_canary_secret(
                              for r in server.requests)
     assert done.returncode == 0, done.stderr
     assert "INFO" in done.stderr and "DEBUG" in done.stderr  # -vv really logged
-    for name in ("APCA_API_SECRET_KEY", "PPLX_API_KEY", "TELEGRAM_BOT_TOKEN"):
+    # When the bars fail the decision stops there (shared.pipeline), so Perplexity is not asked.
+    asked = ("APCA_API_SECRET_KEY", "TELEGRAM_BOT_TOKEN",
+             *(() if "alpaca" in faults else ("PPLX_API_KEY",)))
+    for name in asked:
         assert CANARIES[name].encode() in received  # the servers did see the secrets
     files = [p for p in root.rglob("*") if p.is_file()]
     assert any(p.suffix == ".sqlite" for p in files) and len(files) >= 4
@@ -346,12 +350,12 @@ def test_every_code_the_live_providers_emit_is_registered() -> None:
         found.add(cls.reason_code)
         classes.extend(cls.__subclasses__())
     found |= {perplexity.REJECT_INVALID, perplexity.REJECT_PUBLISHED_IN_FUTURE,
-              perplexity.REJECT_PUBLISHED_UNPARSEABLE, *INFO_ONLY_CODES,
+              perplexity.REJECT_PUBLISHED_UNPARSEABLE, NEWS_FETCHED_AFTER_AS_OF,
               "SENTIMENT_CHECK_DROPPED", "SENTIMENT_FALLBACK_OFFLINE", "NOTIFY_FAILED"}
     assert {ModelOutputInvalid.reason_code, TransientHttpError.reason_code} <= found
     registry.check(found)
-    for code in INFO_ONLY_CODES:
-        assert registry.severity(code) is Severity.INFO
+    # Informational by its severity, so it never degrades a run (ProviderHealth's rule).
+    assert registry.severity(NEWS_FETCHED_AFTER_AS_OF) is Severity.INFO
 
 
 def test_live_board_keeps_the_worse_state_and_info_codes_out_of_degraded_reasons() -> None:
@@ -359,7 +363,7 @@ def test_live_board_keeps_the_worse_state_and_info_codes_out_of_degraded_reasons
     probed = ProviderStatus(provider="perplexity", state=ProviderState.OK,
                             reason_codes=("NEWS_FETCHED_AFTER_AS_OF",), requests=2)
     board.watch("perplexity", lambda: probed)
-    board.fail("alpaca", TransientHttpError("down", provider="alpaca"))
+    board.fail("alpaca", TransientHttpError.reason_code, "down")
     board.watch("alpaca", lambda: ProviderStatus(provider="alpaca", state=ProviderState.DEGRADED,
                                                  reason_codes=("PROVIDER_BAD_RESPONSE",),
                                                  requests=3))

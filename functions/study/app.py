@@ -8,6 +8,7 @@ from typing import Any
 from functions.study.run import run_study
 from functions.tracer.build import build_offline_sources
 from functions.tracer.config import load_tracer_config
+from shared.pipeline import SymbolJob
 from shared.reason_codes import default_registry
 from shared.signal.engine import SignalEngine
 
@@ -23,9 +24,10 @@ def study(*, feed: str, seed: int, start: datetime, end: datetime, symbol: str |
     sources = build_offline_sources(feed, seed=seed, config=settings,
                                     synthetic_edge=synthetic_edge)
     engine = SignalEngine(settings.signal, settings.bots, default_registry())
-    result = run_study(symbol=symbol or settings.tracer.symbol, start=start, end=end,
-                       market=sources.market, news=sources.news, scorer=sources.primary_scorer,
-                       engine=engine)
+    job = SymbolJob(symbol=symbol or settings.tracer.symbol, signal=settings.signal,
+                    engine=engine, history_hours=settings.tracer.history_hours,
+                    max_bar_age_hours=settings.tracer.max_bar_age_hours)
+    result = run_study(job, start=start, end=end, sources=sources)
     out = result.to_json()
     out |= {"feed": feed, "seed": seed, "note": NOTE}
     if feed == "synthetic":

@@ -1,8 +1,10 @@
 """Run the signal over every hourly bar in a period and measure its triggers.
 
-At each hour ``t`` the engine sees exactly what a live run at ``t`` would have: bars closed
-by ``t`` and headlines published and fetched by ``t`` (novelty, too, is computed in fetch
-order). Effective triggers feed the cooldown of later hours, as committed artifacts would.
+The decisions are the pipeline's walk (:mod:`shared.pipeline.walk`): at each hour ``t`` the
+same per-symbol decision as a live run at ``t``, on bars closed by ``t`` and headlines
+published and fetched by ``t``, with the same freshness rule (a gap in the data is a
+``DATA_STALE`` failure, not a decision on old prices). Triggers feed the cooldown of later
+hours over the window a run reads from committed artifacts.
 A trigger *hits* when the close at ``t + horizon`` is on its side of the close at ``t``.
 
 ``base_rate`` is the share of hours in the period whose close ``horizon`` later is higher;
@@ -13,6 +15,7 @@ trigger hit rate has to beat.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,12 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from shared.contracts import Direction, OutcomeStatus, Timeframe, format_utc
-from shared.contracts.signal import PriorTrigger
-from shared.features.signal import PreparedBars, prepare_narratives
-from shared.providers.base import MarketFeed, NewsFeed
-from shared.sentiment.base import SentimentScorer
-from shared.signal.engine import SignalEngine
+from shared.contracts import Direction, OutcomeStatus, format_utc
+from shared.features.signal import PreparedBars
+from shared.pipeline import Sources, SymbolJob, fetch_period, walk
 
 __all__ = ["StudyResult", "run_study"]
 
@@ -68,49 +68,32 @@ class StudyResult:
         }
 
 
-def run_study(
-    *,
-    symbol: str,
-    start: datetime,
-    end: datetime,
-    market: MarketFeed,
-    news: NewsFeed,
-    scorer: SentimentScorer,
-    engine: SignalEngine,
-) -> StudyResult:
-    """Evaluate every hour in ``[start, end]`` and resolve the triggers."""
-    signal = engine.signal
+def run_study(job: SymbolJob, *, start: datetime, end: datetime,
+              sources: Sources) -> StudyResult:
+    """Decide at every poll in ``[start, end]`` (the pipeline's walk) and resolve the
+    triggers against the closes ``horizon`` later."""
+    engine = job.engine
     horizon = engine.horizon_hours
-    features = signal.features
-    warmup = timedelta(hours=max(features.vol_window_hours, features.trend_lookback_hours)
-                       + 2 * features.min_bars)
-    frames = market.bars([symbol], start=start - warmup, end=end + timedelta(hours=horizon),
-                         timeframe=Timeframe.HOUR)
-    bars = PreparedBars.from_frame(frames[symbol])
-    lookback = timedelta(hours=signal.features.narrative_window_hours
-                         + signal.narratives.novelty_lookback_hours)
-    items = news.narratives([symbol], start=start - lookback, end=end)
-    scores = scorer.score([n.headline for n in items]) if items else []
-    prepared = prepare_narratives(items, scores, signal.narratives)
-
-    result = StudyResult(symbol, start, end, horizon)
-    prior: list[PriorTrigger] = []
-    t = start
-    step = timedelta(hours=signal.poll_hours)
-    while t <= end:
-        decided = engine.decide(symbol, t, bars, prepared, prior)
-        outcome = decided.outcome
+    step = timedelta(hours=job.signal.poll_hours)
+    period = fetch_period(job, start, end, sources,
+                          bars_until=end + timedelta(hours=horizon))
+    result = StudyResult(job.symbol, start, end, horizon)
+    times = itertools.takewhile(lambda t: t <= end,
+                                (start + i * step for i in itertools.count()))
+    for walked in walk(job, times, period):
+        decision = walked.decision
         result.decisions += 1
+        if decision.decided is None:  # stale: not decided, counted with the failures
+            result.failed.update((decision.reason_code,))
+            continue
+        outcome = decision.decided.outcome
         if outcome.status is OutcomeStatus.TRIGGERED and outcome.direction is not None:
-            result.triggers.append((t, outcome.direction))
-            prior.append(PriorTrigger(symbol=symbol, direction=outcome.direction, as_of=t))
-            prior = [p for p in prior if t - p.as_of < timedelta(days=14)]
+            result.triggers.append((walked.as_of, outcome.direction))
         elif outcome.status is OutcomeStatus.SUPPRESSED:
             result.suppressed.update(outcome.reason_codes)
         elif outcome.status is OutcomeStatus.FAILED:
             result.failed.update(outcome.reason_codes)
-        t += step
-    _resolve(result, bars, horizon, step)
+    _resolve(result, period.bars, horizon, step)
     return result
 
 

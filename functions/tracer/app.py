@@ -14,12 +14,12 @@ from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import write_result
 from functions.tracer.prefetch import prefetch_sources
 from functions.tracer.run import TracerRequest, run, run_paths
-from functions.tracer.sources import Sources
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.contracts.signal import PriorTrigger
 from shared.errors import ArtifactError
 from shared.gitinfo import git_sha
+from shared.pipeline.sources import Sources
 from shared.reason_codes import default_registry
 
 __all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from functions.tracer.config import TracerSettings
-from functions.tracer.sources import Sources, StatusBoard
 from shared.config import project_root
 from shared.contracts import ProviderState
 from shared.errors import ConfigError
+from shared.pipeline.sources import ProviderHealth, Sources
 from shared.providers.synthetic import SyntheticFeed
 from shared.sentiment.offline import OfflineScorer
 
@@ -28,7 +28,7 @@ def build_offline_sources(
 ) -> Sources:
     """Sources that need no key and no network: the synthetic or the replay feed, scored
     by the offline sentiment model."""
-    board = StatusBoard()
+    board = ProviderHealth()
     scorer = OfflineScorer()
     board.set("sentiment", ProviderState.OFFLINE, f"offline scorer {scorer.model_id}")
     if feed == "synthetic":

@@ -43,9 +43,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from functions.tracer.config import TracerSettings
-from functions.tracer.sources import CallLog, Sources, StatusBoard
 from shared.contracts import Narrative, ProviderState, ProviderStatus, SentimentScore
 from shared.errors import ArtifactError, ConfigError
+from shared.pipeline.sources import CallLog, ProviderHealth, Sources
 from shared.providers.alpaca import AlpacaMarketData
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.providers.hf_inference import FinbertScorer, LlmPolarityChecker
@@ -57,7 +57,6 @@ from shared.sentiment.offline import OfflineScorer
 from shared.settings import Settings, install_redaction, redact
 
 __all__ = [
-    "INFO_ONLY_CODES",
     "LIVE_FEED",
     "LiveNews",
     "LiveStatusBoard",
@@ -73,8 +72,6 @@ logger = logging.getLogger(__name__)
 
 LIVE_FEED = "live"
 NEWS_FETCHED_AFTER_AS_OF = "NEWS_FETCHED_AFTER_AS_OF"
-# Codes a provider status may carry that describe, not degrade: never in degraded_reasons.
-INFO_ONLY_CODES = frozenset({NEWS_FETCHED_AFTER_AS_OF})
 _RANK = {
     ProviderState.FAILED: 3,
     ProviderState.DEGRADED: 2,
@@ -101,7 +98,7 @@ def merge_status(existing: ProviderStatus | None, probed: ProviderStatus) -> Pro
 
 
 @dataclass
-class LiveStatusBoard(StatusBoard):
+class LiveStatusBoard(ProviderHealth):
     """A board that reads each live client's ``status()`` whenever it is read, so the
     manifest (built at the end of the run) holds every client's final state."""
 
@@ -116,14 +113,7 @@ class LiveStatusBoard(StatusBoard):
 
     def reasons(self) -> tuple[str, ...]:
         self.sync()
-        codes = {
-            code
-            for status in self.statuses.values()
-            if status.state in (ProviderState.FAILED, ProviderState.DEGRADED)
-            for code in status.reason_codes
-            if code not in INFO_ONLY_CODES
-        }
-        return tuple(sorted(codes | set(self.extra_reasons)))
+        return super().reasons()
 
     def ordered(self) -> tuple[ProviderStatus, ...]:
         self.sync()

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from functions.tracer.sources import Sources
 from shared.contracts import Narrative, Timeframe
 from shared.errors import ProviderError
+from shared.pipeline.sources import Sources
 from shared.providers.base import MarketFeed, NewsFeed
 
 __all__ = ["PrefetchedMarket", "PrefetchedNews", "prefetch_sources"]

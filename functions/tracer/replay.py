@@ -39,7 +39,6 @@ from pydantic import ValidationError
 from functions.tracer.config import TracerConfig, TracerSettings
 from functions.tracer.live import LiveStatusBoard
 from functions.tracer.run import TracerRequest, run, run_paths
-from functions.tracer.sources import CallLog, Sources
 from shared.bots.registry import BOTS
 from shared.contracts import (
     Mode,
@@ -56,6 +55,7 @@ from shared.contracts import (
 )
 from shared.contracts.signal import PriorTrigger
 from shared.errors import ArtifactError, PipelineError, ProviderError
+from shared.pipeline.sources import CallLog, Sources
 from shared.reason_codes import default_registry
 from shared.signal.config import BotSettings, SignalConfig
 
@@ -215,9 +215,9 @@ class _RecordedBoard(LiveStatusBoard):
         if provider not in self.restored:
             super().set(provider, state, detail)
 
-    def fail(self, provider: str, error: ProviderError) -> None:
+    def fail(self, provider: str, reason_code: str, detail: str) -> None:
         if provider not in self.restored:
-            super().fail(provider, error)
+            super().fail(provider, reason_code, detail)
 
 
 class _RecordedMarket:

@@ -9,31 +9,26 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 from pydantic import JsonValue
 
 from functions.tracer.config import TracerSettings
-from functions.tracer.sources import Sources
 from shared.config import config_digest
 from shared.contracts import (
     DigestMessage,
-    Narrative,
     RunInputs,
     RunManifest,
-    SentimentScore,
-    Timeframe,
     TracerRun,
     canonical_json,
     sha256_hex,
 )
-from shared.contracts.frames import empty_bars_frame, validate_bars_frame
+from shared.contracts.frames import empty_bars_frame
 from shared.contracts.signal import PriorTrigger
-from shared.errors import ProviderError
-from shared.features.signal import PreparedBars, prepare_narratives
+from shared.pipeline import DecisionState, Sources, SymbolDecision, SymbolJob, decide_symbol
 from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
 from shared.signal.engine import Decided, SignalEngine
@@ -87,15 +82,15 @@ def run(
     symbol = request.symbol or settings.tracer.symbol
     as_of = request.as_of
     engine = SignalEngine(settings.signal, settings.bots, registry, timer=timer)
-    window = timedelta(hours=settings.signal.features.narrative_window_hours
-                       + settings.signal.narratives.novelty_lookback_hours)
-
-    bars = _fetch_bars(sources, symbol, as_of, settings.tracer.history_hours)
-    narratives = _fetch_narratives(sources, symbol, as_of, window)
-    scores = _score(sources, narratives) if narratives else []
-    checks = (sources.check([n.headline for n in narratives])
-              if narratives and len(scores) == len(narratives) else None)
-    decided = _decide(engine, request, symbol, bars, narratives, scores, checks, sources)
+    job = SymbolJob(symbol=symbol, signal=settings.signal, engine=engine,
+                    history_hours=settings.tracer.history_hours,
+                    max_bar_age_hours=settings.tracer.max_bar_age_hours,
+                    prior_triggers=request.prior_triggers)
+    decision = decide_symbol(job, as_of, sources)
+    sources.board.apply(decision.events)
+    decided = _decided(engine, decision, sources)
+    bars, narratives = decision.bars, decision.narratives
+    scores, checks = list(decision.scores), decision.checks
 
     bars_frame = (bars if bars is not None else empty_bars_frame()).assign(symbol=symbol)
     bars_frame = bars_frame.loc[:, ["symbol", *[c for c in bars_frame.columns if c != "symbol"]]]
@@ -147,68 +142,16 @@ def run(
     return TracerResult(tracer_run, inputs, bars_frame, bars_blob)
 
 
-def _fetch_bars(
-    sources: Sources, symbol: str, as_of: datetime, history_hours: int
-) -> pd.DataFrame | None:
-    try:
-        frames = sources.market.bars([symbol], start=as_of - timedelta(hours=history_hours),
-                                     end=as_of, timeframe=Timeframe.HOUR)
-        frame = validate_bars_frame(frames[symbol], symbol=symbol)
-    except ProviderError as e:
-        logger.warning("bars for %s failed: %s", symbol, e)
-        sources.board.fail(sources.market_provider, e)
-        return None
-    # Point-in-time, whatever the feed did: only bars closed by as_of.
-    return frame.loc[frame["end"] <= pd.Timestamp(as_of)].reset_index(drop=True)
-
-
-def _fetch_narratives(
-    sources: Sources, symbol: str, as_of: datetime, window: timedelta
-) -> list[Narrative] | None:
-    try:
-        items = sources.news.narratives([symbol], start=as_of - window, end=as_of)
-    except ProviderError as e:
-        logger.warning("narratives for %s failed: %s", symbol, e)
-        sources.board.fail(sources.news_provider, e)
-        return None
-    return [n for n in items if n.fetched_at <= as_of and n.published_at <= as_of]
-
-
-def _score(sources: Sources, narratives: Sequence[Narrative]) -> list[SentimentScore]:
-    try:
-        return sources.score([n.headline for n in narratives])
-    except ProviderError as e:
-        logger.warning("sentiment failed with no fallback: %s", e)
-        return []
-
-
-def _decide(
-    engine: SignalEngine,
-    request: TracerRequest,
-    symbol: str,
-    bars: pd.DataFrame | None,
-    narratives: list[Narrative] | None,
-    scores: list[SentimentScore],
-    checks: list[SentimentScore | None] | None,
-    sources: Sources,
-) -> Decided:
-    as_of = request.as_of
-    board = sources.board
-    if bars is None:
-        return engine.fail(symbol, as_of, "PROVIDER_ERROR",
-                           "no bars: the market data provider failed", board.reasons())
-    if narratives is None or len(scores) != len(narratives):
-        return engine.fail(symbol, as_of, "PROVIDER_ERROR", "no narratives: the news or "
-                           "sentiment provider failed, which is not the same as no news",
-                           board.reasons())
-    max_age = pd.Timedelta(hours=request.settings.tracer.max_bar_age_hours)
-    if len(bars) and bars["end"].iloc[-1] < pd.Timestamp(as_of) - max_age:
-        board.degrade("DATA_STALE")
-        return engine.fail(symbol, as_of, "DATA_STALE",
-                           "the newest closed bar is too old to decide on")
-    news = prepare_narratives(narratives, scores, request.settings.signal.narratives, checks)
-    decided = engine.decide(symbol, as_of, PreparedBars.from_frame(bars), news,
-                            request.prior_triggers)
-    if "DATA_INSUFFICIENT_BARS" in decided.outcome.reason_codes:
-        board.degrade("DATA_INSUFFICIENT_BARS")
-    return decided
+def _decided(engine: SignalEngine, decision: SymbolDecision, sources: Sources) -> Decided:
+    # The tracer's artifact has no "stale" state: a stale run is a failed outcome, and a
+    # data problem marks the run degraded.
+    if decision.state is DecisionState.STALE:
+        sources.board.degrade(decision.reason_code)
+        return engine.fail(decision.symbol, decision.as_of, decision.reason_code,
+                           decision.detail)
+    assert decision.decided is not None
+    if decision.state is DecisionState.FAILED and not decision.events:
+        sources.board.degrade(decision.reason_code)  # not a provider's failure: the data's
+    elif "DATA_INSUFFICIENT_BARS" in decision.decided.outcome.reason_codes:
+        sources.board.degrade("DATA_INSUFFICIENT_BARS")
+    return decision.decided

@@ -13,7 +13,6 @@ import pandas as pd
 
 from functions.tracer.build import build_offline_sources, resolve_data_path
 from functions.tracer.config import TracerSettings
-from functions.tracer.sources import Sources
 from functions.universe.polymarket_sources import (
     FixturePolymarket,
     LivePolymarket,
@@ -21,9 +20,8 @@ from functions.universe.polymarket_sources import (
 )
 from shared.contracts import Narrative, ProviderState, ProviderStatus, Timeframe
 from shared.errors import ConfigError
-from shared.providers.base import MarketFeed, NewsFeed
+from shared.pipeline.sources import Sources
 from shared.providers.synthetic import SymbolProfile, SyntheticFeed, default_profile
-from shared.sentiment.base import SentimentScorer
 from shared.universe.calendars import SessionFeed
 from shared.universe.config import UniverseConfig
 
@@ -33,25 +31,22 @@ __all__ = ["OneSymbolAtATime", "UniverseSources", "build_universe_sources",
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class UniverseSources:
-    """The feeds and models of one universe run, and each provider's status before it ran.
+@dataclass
+class UniverseSources(Sources):
+    """The pipeline's :class:`~shared.pipeline.Sources`, plus the one provider only the
+    universe reads: Polymarket.
 
     ``market`` already keeps equities to their sessions. Per-symbol provider failures are
-    recorded on each symbol (so that shards merge to the unsharded result), never here."""
+    recorded on each symbol (so that shards merge to the unsharded result), never on the
+    run's health, which therefore holds each provider's status before the run."""
 
-    feed_name: str
-    market: MarketFeed
-    news: NewsFeed
-    primary_scorer: SentimentScorer
-    fallback_scorer: SentimentScorer | None
-    setup: tuple[ProviderStatus, ...]
-    market_provider: str
-    news_provider: str
-    sentiment_provider: str = "sentiment"
     polymarket: PolymarketSource | None = None
     polymarket_status: ProviderStatus = ProviderStatus(
         provider="polymarket", state=ProviderState.SKIPPED, detail="not requested")
+
+    @property
+    def setup(self) -> tuple[ProviderStatus, ...]:
+        return self.board.ordered()
 
 
 def synthetic_profiles(config: UniverseConfig) -> dict[str, SymbolProfile]:
@@ -106,13 +101,9 @@ def build_universe_sources(
     calendars = {spec.symbol: config.calendar(spec) for spec in config.symbols}
     market = SessionFeed(base.market, calendars.get)
     polymarket, status = _polymarket(config, live=live, fixture=polymarket_fixture)
-    return UniverseSources(
-        feed_name=base.feed_name, market=market, news=base.news,
-        primary_scorer=base.primary_scorer, fallback_scorer=base.fallback_scorer,
-        setup=base.board.ordered(), market_provider=base.market_provider,
-        news_provider=base.news_provider, sentiment_provider=base.sentiment_provider,
-        polymarket=polymarket, polymarket_status=status,
-    )
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    return UniverseSources(**(fields | {"market": market}), polymarket=polymarket,
+                           polymarket_status=status)
 
 
 def _base_sources(feed: str, *, seed: int, config: UniverseConfig, tracer: TracerSettings,

@@ -1,4 +1,5 @@
-"""One symbol of a universe run: session check, fetch, score, decide, Polymarket.
+"""One symbol of a universe run: the pipeline's decision (:func:`~shared.pipeline.decide_symbol`:
+session check, fetch, score, decide), then Polymarket, gathered into a :class:`SymbolRecord`.
 
 Everything a symbol's record holds depends only on that symbol's inputs (its bars, headlines,
 prior triggers and markets), never on which other symbols share its process: that is what
@@ -12,7 +13,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -20,26 +21,20 @@ import pandas as pd
 
 from functions.universe.build import UniverseSources
 from shared.contracts import (
-    Narrative,
     OutcomeStatus,
-    SentimentScore,
-    Timeframe,
     canonical_json,
     sha256_hex,
 )
-from shared.contracts.frames import validate_bars_frame
-from shared.contracts.signal import PriorTrigger
 from shared.contracts.universe import ProviderEvent, SymbolPolymarket, SymbolRecord, SymbolState
-from shared.errors import ConfigError, ContractViolation, ProviderError
+from shared.errors import ProviderError
 from shared.features.signal import (
     PreparedBars,
     PreparedNarratives,
     compute_features,
-    prepare_narratives,
 )
-from shared.signal.config import SignalConfig
-from shared.signal.engine import Decided, SignalEngine
-from shared.universe.calendars import SessionState, trading_hours
+from shared.pipeline import DecisionState, SymbolJob, decide_symbol
+from shared.signal.engine import Decided
+from shared.universe.calendars import trading_hours
 from shared.universe.config import PolymarketRules, UniverseSymbol
 from shared.universe.polymarket import (
     MarketRecord,
@@ -51,26 +46,10 @@ from shared.universe.polymarket import (
     quality_exclusion,
 )
 
-__all__ = ["SymbolJob", "evaluate_symbol"]
+__all__ = ["symbol_record"]
 
 logger = logging.getLogger(__name__)
 _KEPT = (OutcomeStatus.TRIGGERED, OutcomeStatus.SUPPRESSED)
-_SESSION_CODES = {SessionState.CLOSED: ("DATA_MARKET_CLOSED", "the exchange is closed"),
-                  SessionState.OPENING: ("DATA_SESSION_OPENING",
-                                         "no bar of this session has closed yet")}
-
-
-@dataclass(frozen=True)
-class SymbolJob:
-    """One symbol with its effective config."""
-
-    spec: UniverseSymbol
-    signal: SignalConfig
-    engine: SignalEngine
-    history_hours: int
-    max_bar_age_hours: int
-    calendar: str | None
-    prior_triggers: tuple[PriorTrigger, ...] = ()
 
 
 @dataclass
@@ -79,110 +58,56 @@ class _Trace:
     events: list[ProviderEvent] = field(default_factory=list)
     digest_parts: dict[str, Any] = field(default_factory=dict)
 
-    def event(self, provider: str, code: str, detail: str) -> None:
-        self.events.append(ProviderEvent(provider=provider, reason_code=code,
-                                         detail=detail[:300]))
 
-
-def evaluate_symbol(job: SymbolJob, as_of: datetime, sources: UniverseSources,
-                    rules: PolymarketRules) -> SymbolRecord:
-    """The symbol's record. Never raises: an unexpected error becomes a failed record with
-    ``SYMBOL_FAILED`` (logged with its traceback), so the other symbols go on."""
+def symbol_record(spec: UniverseSymbol, job: SymbolJob, as_of: datetime,
+                  sources: UniverseSources, rules: PolymarketRules) -> SymbolRecord:
+    """The symbol's record: :func:`~shared.pipeline.decide_symbol`, then Polymarket. Never
+    raises: an unexpected error becomes a failed record with ``SYMBOL_FAILED`` (logged with
+    its traceback), so the other symbols go on."""
     trace = _Trace()
     try:
-        return _evaluate(job, as_of, sources, rules, trace)
+        return _record_of(spec, job, as_of, sources, rules, trace)
     except Exception as e:  # the per-symbol boundary: one symbol never stops the others
-        logger.exception("universe: %s failed", job.spec.symbol)
-        return _failed(job, as_of, trace, "SYMBOL_FAILED", f"{type(e).__name__}: {e}")
+        logger.exception("universe: %s failed", spec.symbol)
+        decided = job.engine.fail(spec.symbol, as_of, "SYMBOL_FAILED",
+                                  f"{type(e).__name__}: {e}"[:480])
+        return _record(spec, job, decided, trace, detail=f"{type(e).__name__}: {e}")
 
 
-def _evaluate(job: SymbolJob, as_of: datetime, sources: UniverseSources,
-              rules: PolymarketRules, trace: _Trace) -> SymbolRecord:
-    spec = job.spec
-    if job.calendar is not None:
-        state = trading_hours(job.calendar, as_of).state(as_of)
-        if state in _SESSION_CODES:
-            code, why = _SESSION_CODES[state]
-            return _stale(job, trace, code, why)
-    try:
-        bars = _bars(job, as_of, sources)
-    except ProviderError as e:
-        trace.event(sources.market_provider, e.reason_code, str(e))
-        return _failed(job, as_of, trace, e.reason_code, f"no bars: {e}")
-    except ContractViolation as e:
-        trace.event(sources.market_provider, "DATA_INVALID_BARS", str(e))
-        return _failed(job, as_of, trace, "DATA_INVALID_BARS", str(e))
-    except ConfigError as e:  # an offline feed with nothing recorded for this symbol
-        return _failed(job, as_of, trace, "DATA_NO_SOURCE", str(e))
-    trace.digest_parts["bars"] = _frame_digest(bars)
-    newest = bars["end"].iloc[-1] if len(bars) else None
-    if newest is not None and newest < pd.Timestamp(as_of) - pd.Timedelta(
-            hours=job.max_bar_age_hours):
-        return _stale(job, trace, "DATA_STALE", "the newest closed bar is older than the "
-                      "freshness limit", bars=bars)
-    try:
-        narratives = _narratives(job, as_of, sources)
-    except ProviderError as e:
-        trace.event(sources.news_provider, e.reason_code, str(e))
-        return _failed(job, as_of, trace, e.reason_code, f"no narratives: {e}")
-    scores = _score(sources, narratives, trace)
-    if scores is None:
-        return _failed(job, as_of, trace, "PROVIDER_ERROR",
-                       "the sentiment model failed with no fallback")
-    news = prepare_narratives(narratives, scores, job.signal.narratives)
-    prepared = PreparedBars.from_frame(bars)
-    trace.digest_parts |= {"narratives": narratives, "sentiment": scores,
+def _record_of(spec: UniverseSymbol, job: SymbolJob, as_of: datetime,
+               sources: UniverseSources, rules: PolymarketRules, trace: _Trace
+               ) -> SymbolRecord:
+    decision = decide_symbol(job, as_of, sources)
+    trace.events.extend(ProviderEvent(provider=e.provider, reason_code=e.reason_code,
+                                      detail=e.detail[:300]) for e in decision.events)
+    bars = decision.bars
+    if bars is not None:
+        trace.digest_parts["bars"] = _frame_digest(bars)
+    if decision.state is DecisionState.STALE:
+        return _stale(spec, job, trace, decision.reason_code, decision.detail, bars=bars)
+    assert decision.decided is not None
+    if decision.state is DecisionState.FAILED:
+        return _record(spec, job, decision.decided, trace, detail=decision.detail)
+    assert decision.narratives is not None and decision.prepared_bars is not None
+    assert decision.prepared_news is not None
+    trace.digest_parts |= {"narratives": list(decision.narratives),
+                           "sentiment": list(decision.scores),
                            "prior_triggers": job.prior_triggers}
-    decided = job.engine.decide(spec.symbol, as_of, prepared, news, job.prior_triggers)
+    if decision.checks is not None:
+        trace.digest_parts["sentiment_checks"] = decision.checks
+    decided = decision.decided
     polymarket = None
     if sources.polymarket is not None and decided.outcome.status is not OutcomeStatus.FAILED:
-        polymarket = _polymarket(job, as_of, sources, rules, prepared, news, trace)
-    return _record(job, decided, trace, bars=bars, headlines=len(narratives),
+        polymarket = _polymarket(spec, job, as_of, sources, rules, decision.prepared_bars,
+                                 decision.prepared_news, trace)
+    return _record(spec, job, decided, trace, bars=bars, headlines=len(decision.narratives),
                    polymarket=polymarket)
 
 
-def _bars(job: SymbolJob, as_of: datetime, sources: UniverseSources) -> pd.DataFrame:
-    symbol = job.spec.symbol
-    frames = sources.market.bars([symbol], start=as_of - timedelta(hours=job.history_hours),
-                                 end=as_of, timeframe=Timeframe.HOUR)
-    if symbol not in frames:
-        raise ContractViolation(f"the market feed returned no frame for {symbol}")
-    frame = validate_bars_frame(frames[symbol], symbol=symbol)
-    # Point-in-time, whatever the feed did: only bars closed by as_of.
-    return frame.loc[frame["end"] <= pd.Timestamp(as_of)].reset_index(drop=True)
-
-
-def _narratives(job: SymbolJob, as_of: datetime, sources: UniverseSources) -> list[Narrative]:
-    features, weights = job.signal.features, job.signal.narratives
-    window = timedelta(hours=features.narrative_window_hours + weights.novelty_lookback_hours)
-    spec = job.spec
-    items = sources.news.narratives([spec.symbol], start=as_of - window, end=as_of)
-    terms = spec.match_terms()
-    return [n for n in items if n.published_at <= as_of and n.fetched_at <= as_of
-            and (spec.symbol in n.symbols or mentions(n.headline, terms))]
-
-
-def _score(sources: UniverseSources, narratives: Sequence[Narrative], trace: _Trace
-           ) -> list[SentimentScore] | None:
-    if not narratives:
-        return []
-    texts = [n.headline for n in narratives]
-    try:
-        return sources.primary_scorer.score(texts)
-    except ProviderError as e:
-        trace.event(sources.sentiment_provider, e.reason_code, str(e))
-        if sources.fallback_scorer is None:
-            return None
-        trace.event(sources.sentiment_provider, "SENTIMENT_FALLBACK_OFFLINE",
-                    "scored by the offline fallback")
-        return sources.fallback_scorer.score(texts)
-
-
-def _polymarket(job: SymbolJob, as_of: datetime, sources: UniverseSources,
-                rules: PolymarketRules, bars: PreparedBars, news: PreparedNarratives,
-                trace: _Trace) -> SymbolPolymarket:
+def _polymarket(spec: UniverseSymbol, job: SymbolJob, as_of: datetime,
+                sources: UniverseSources, rules: PolymarketRules, bars: PreparedBars,
+                news: PreparedNarratives, trace: _Trace) -> SymbolPolymarket:
     assert sources.polymarket is not None
-    spec = job.spec
     terms = spec.market_terms()
     try:
         markets = sources.polymarket.discover(spec.symbol, spec.queries(), as_of)
@@ -230,18 +155,17 @@ def _frame_digest(frame: pd.DataFrame) -> str:
     return sha256_hex(data)
 
 
-def _inputs_digest(job: SymbolJob, trace: _Trace, status: str) -> str:
-    payload = {"symbol": job.spec.symbol, "status": status, **trace.digest_parts}
+def _inputs_digest(symbol: str, trace: _Trace, status: str) -> str:
+    payload = {"symbol": symbol, "status": status, **trace.digest_parts}
     return sha256_hex(canonical_json(payload))[:16]
 
 
-def _stale(job: SymbolJob, trace: _Trace, code: str, why: str,
+def _stale(spec: UniverseSymbol, job: SymbolJob, trace: _Trace, code: str, why: str,
            bars: pd.DataFrame | None = None) -> SymbolRecord:
-    spec = job.spec
     return SymbolRecord(
         symbol=spec.symbol, asset_class=spec.asset_class, name=spec.name,
         state=SymbolState.STALE, reason_codes=(code,), detail=why, outcome=None,
-        inputs_digest=_inputs_digest(job, trace, code),
+        inputs_digest=_inputs_digest(spec.symbol, trace, code),
         last_bar_end=bars["end"].iloc[-1].to_pydatetime() if bars is not None and len(bars)
         else None,
         bars_count=len(bars) if bars is not None else 0,
@@ -249,16 +173,10 @@ def _stale(job: SymbolJob, trace: _Trace, code: str, why: str,
     )
 
 
-def _failed(job: SymbolJob, as_of: datetime, trace: _Trace, code: str, why: str
-            ) -> SymbolRecord:
-    decided = job.engine.fail(job.spec.symbol, as_of, code, why[:480] or code)
-    return _record(job, decided, trace, detail=why)
-
-
-def _record(job: SymbolJob, decided: Decided, trace: _Trace, *,
+def _record(spec: UniverseSymbol, job: SymbolJob, decided: Decided, trace: _Trace, *,
             bars: pd.DataFrame | None = None, headlines: int = 0,
             polymarket: SymbolPolymarket | None = None, detail: str = "") -> SymbolRecord:
-    spec, outcome = job.spec, decided.outcome
+    outcome = decided.outcome
     failed = outcome.status is OutcomeStatus.FAILED
     return SymbolRecord(
         symbol=spec.symbol, asset_class=spec.asset_class, name=spec.name,
@@ -266,7 +184,7 @@ def _record(job: SymbolJob, decided: Decided, trace: _Trace, *,
         reason_codes=outcome.reason_codes, detail=detail[:300], outcome=outcome,
         forecast=decided.forecast,
         envelopes=decided.envelopes if outcome.status in _KEPT else (),
-        inputs_digest=_inputs_digest(job, trace, outcome.status.value),
+        inputs_digest=_inputs_digest(spec.symbol, trace, outcome.status.value),
         last_bar_end=bars["end"].iloc[-1].to_pydatetime() if bars is not None and len(bars)
         else None,
         bars_count=len(bars) if bars is not None else 0, headline_count=headlines,

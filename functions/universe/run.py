@@ -21,7 +21,7 @@ from datetime import datetime
 from functions.tracer.config import TracerSettings
 from functions.tracer.run import code_version
 from functions.universe.build import UniverseSources
-from functions.universe.evaluate import SymbolJob, evaluate_symbol
+from functions.universe.evaluate import symbol_record
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,
@@ -44,7 +44,8 @@ from shared.contracts.universe import (
     UniverseSettings,
     UniverseShard,
 )
-from shared.reason_codes import ReasonCodeRegistry
+from shared.pipeline import SymbolJob
+from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
 from shared.signal.config import SignalConfig
 from shared.signal.engine import SignalEngine
 from shared.universe.config import UniverseConfig
@@ -115,12 +116,13 @@ def run_shard(
     for spec in request.shard.take(universe.sorted_symbols()):
         signal = universe.signal_for(settings.signal, spec)
         engine = engine_for(signal)
-        job = SymbolJob(spec=spec, signal=signal, engine=engine,
+        job = SymbolJob(symbol=spec.symbol, signal=signal, engine=engine,
                         history_hours=universe.history_hours(spec),
                         max_bar_age_hours=universe.max_bar_age_hours(spec),
                         calendar=universe.calendar(spec),
-                        prior_triggers=request.prior_triggers.get(spec.symbol, ()))
-        record = evaluate_symbol(job, request.as_of, sources, universe.polymarket)
+                        prior_triggers=request.prior_triggers.get(spec.symbol, ()),
+                        match_terms=tuple(spec.match_terms()))
+        record = symbol_record(spec, job, request.as_of, sources, universe.polymarket)
         registry.check([*record.reason_codes,
                         *(e.reason_code for e in record.provider_events)])
         records.append(record)
@@ -289,14 +291,19 @@ def _polymarket_summary(first: UniverseShard, records: Sequence[SymbolRecord],
 
 def _degraded_reasons(records: Sequence[SymbolRecord], statuses: Sequence[ProviderStatus]
                       ) -> tuple[str, ...]:
+    # The one rule (as shared.pipeline.ProviderHealth): every code of a failed or degraded
+    # provider, and of a symbol that was not evaluated, unless its severity is info (a closed
+    # exchange is the calendar's normal business, not a data problem).
+    registry = default_registry()
     codes: set[str] = set()
     for status in statuses:
         if status.state in (ProviderState.FAILED, ProviderState.DEGRADED):
             codes.update(status.reason_codes)
     for record in records:
         if record.state is not SymbolState.EVALUATED:
-            codes.update(c for c in record.reason_codes if c not in _CALENDAR_CODES)
-    return tuple(sorted(codes))
+            codes.update(record.reason_codes)
+    return tuple(sorted(c for c in codes if c not in registry
+                        or registry.severity(c) is not Severity.INFO))
 
 
 def _metrics_row(run: UniverseRun, wall_secs: float | None) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Recorded envelope timelines: the signal engine run hour by hour over a seeded synthetic
-period, each bot's envelopes kept in its own ``timeline.jsonl``.
+"""Recorded envelope timelines: the pipeline's walk (:mod:`shared.pipeline.walk`) hour by
+hour over a seeded synthetic period, each bot's envelopes kept in its own ``timeline.jsonl``.
 
 The timeline is each bot's behaviour on a fixed, known input stream. Tests re-run it and
 compare byte for byte, so any change in behaviour (a bot, the features, the offline scorer
@@ -13,9 +13,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from shared.bots.registry import bot_entry
-from shared.contracts import OutcomeStatus, ReportEnvelope, Timeframe
-from shared.contracts.signal import PriorTrigger
-from shared.features.signal import PreparedBars, prepare_narratives
+from shared.contracts import ReportEnvelope
 from shared.providers.synthetic import SyntheticFeed
 from shared.reason_codes import default_registry
 from shared.sentiment.offline import OfflineScorer
@@ -29,6 +27,9 @@ TIMELINE_SEED = 7
 TIMELINE_START = datetime(2026, 1, 5, tzinfo=UTC)
 TIMELINE_HOURS = 24 * 21
 _SYMBOL = "BTC-USD"
+# The tracer's shipped defaults (config/tracer.yaml), fixed here like the bot configs.
+_HISTORY_HOURS = 192
+_MAX_BAR_AGE_HOURS = 3
 
 
 def envelope_line(envelope: ReportEnvelope) -> str:
@@ -50,30 +51,24 @@ def _default_bots() -> BotSettings:
 
 
 def record_timeline(name: str) -> list[ReportEnvelope]:
-    """Run the engine (default configs) over the seeded period; return bot ``name``'s
+    """Walk the pipeline (default configs) over the seeded period; return bot ``name``'s
     envelopes in order."""
+    from shared.pipeline import Sources, SymbolJob, fetch_period, walk
+
     bot_entry(name)  # unknown names fail here
     signal = SignalConfig()
     engine = SignalEngine(signal, _default_bots(), default_registry())
     feed = SyntheticFeed(TIMELINE_SEED)
+    sources = Sources("synthetic", feed, feed, OfflineScorer(), None)
+    job = SymbolJob(symbol=_SYMBOL, signal=signal, engine=engine,
+                    history_hours=_HISTORY_HOURS, max_bar_age_hours=_MAX_BAR_AGE_HOURS)
     end = TIMELINE_START + timedelta(hours=TIMELINE_HOURS)
-    bars = feed.bars([_SYMBOL], start=TIMELINE_START - timedelta(days=14), end=end,
-                     timeframe=Timeframe.HOUR)[_SYMBOL]
-    lookback = timedelta(hours=signal.features.narrative_window_hours
-                         + signal.narratives.novelty_lookback_hours)
-    narratives = feed.narratives([_SYMBOL], start=TIMELINE_START - lookback, end=end)
-    scores = OfflineScorer().score([n.headline for n in narratives])
-    news = prepare_narratives(narratives, scores, signal.narratives)
-    prepared = PreparedBars.from_frame(bars)
-    prior: list[PriorTrigger] = []
+    period = fetch_period(job, TIMELINE_START, end, sources)
+    times = (TIMELINE_START + timedelta(hours=step + 1) for step in range(TIMELINE_HOURS))
     out: list[ReportEnvelope] = []
-    for step in range(TIMELINE_HOURS):
-        as_of = TIMELINE_START + timedelta(hours=step + 1)
-        decided = engine.decide(_SYMBOL, as_of, prepared, news, prior)
-        out.extend(e for e in decided.envelopes if e.bot == name)
-        outcome = decided.outcome
-        if outcome.status is OutcomeStatus.TRIGGERED and outcome.direction is not None:
-            prior.append(PriorTrigger(symbol=_SYMBOL, direction=outcome.direction, as_of=as_of))
+    for walked in walk(job, times, period):
+        if walked.decision.decided is not None:
+            out.extend(e for e in walked.decision.decided.envelopes if e.bot == name)
     return out
 
 
