@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, log_loss
 
-from functions.eval.cli import group
+from functions.cli.eval import group
 
 REQUIRED_KEYS = {
     "n",

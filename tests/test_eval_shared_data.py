@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, log_loss
 
-from functions.eval.cli import group
+from functions.cli.eval import group
 from shared.evaluation import score
 from shared.evaluation.records import (
     MarketClaim,

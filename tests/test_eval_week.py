@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import brier_score_loss
 
-from functions.eval.cli import group
+from functions.cli.eval import group
 from functions.eval.stages import run_ingest, run_snapshot
 from shared.contracts import Timeframe, format_utc
 from shared.evaluation.render import reliability_png, trend_png

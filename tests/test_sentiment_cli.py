@@ -8,7 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from functions.sentiment.cli import group, score_lines
+from functions.cli.sentiment import group
+from functions.sentiment.score import score_lines
 from shared.contracts import SentimentLabel, SentimentScore, text_key
 
 _KEYS = ["confidence", "label", "polarity", "text_sha256"]

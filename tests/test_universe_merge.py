@@ -206,7 +206,7 @@ def test_cli_shards_then_merge_equals_cli_unsharded(tmp_path: Path) -> None:
 def test_cli_bad_shard_is_a_usage_error(tmp_path: Path) -> None:
     done = tb("universe", "run", "--as-of", AS_OF_TEXT, "--artifacts-dir", str(tmp_path),
               "--shard", "5/4")
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "--shard 5/4: the index must be between 0 and 4" in done.stderr
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 

@@ -129,6 +129,14 @@ def test_tracer_dispatch_inputs_typed() -> None:
     }
 
 
+def test_universe_plan_job_runs_tb_universe_plan() -> None:
+    plan = _jobs(_load(WORKFLOWS_DIR / "universe.yml"))["plan"]
+    scripts = [str(step.get("run", "")) for step in plan["steps"]]
+    assert 'tb universe plan >> "$GITHUB_OUTPUT"' in scripts
+    assert not any("python" in script for script in scripts), "as-of policy is shared/clock.py"
+    assert set(plan["outputs"]) == {"shards", "matrix", "as_of"}
+
+
 def _node_or_skip() -> str:
     node = shutil.which("node")
     if node is None:

@@ -1,2 +1,2 @@
-"""The sentiment stage's command line: ``tb sentiment score``. The click group is
-:data:`functions.sentiment.cli.group`."""
+"""The sentiment stage's line scoring (:mod:`functions.sentiment.score`); the
+``tb sentiment`` click group is :data:`functions.cli.sentiment.group`."""

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from functions.tracer.build import build_offline_sources
@@ -14,6 +14,7 @@ from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import write_result
 from functions.tracer.prefetch import prefetch_sources
 from functions.tracer.run import TracerRequest, run, run_paths
+from shared import clock
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.contracts.signal import PriorTrigger
@@ -61,10 +62,6 @@ def load_prior_triggers(
     return tuple(sorted(found, key=lambda t: t.as_of))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def run_tracer(
     *,
     seed: int,
@@ -81,7 +78,7 @@ def run_tracer(
 
     ``as_of=None`` means now: for an offline run the current hour (floored, so reruns in
     the hour are identical); for a live run the first whole second after its data was
-    fetched (see :mod:`functions.tracer.prefetch`)."""
+    fetched (see :mod:`shared.clock` and :mod:`functions.tracer.prefetch`)."""
     from functions.notify import deliver_tracer
 
     settings = load_tracer_config()
@@ -96,12 +93,12 @@ def run_tracer(
     if as_of is None and live:
         signal = settings.signal
         sources = prefetch_sources(
-            sources, chosen, _now(), history_hours=settings.tracer.history_hours,
+            sources, chosen, clock.utc_now(), history_hours=settings.tracer.history_hours,
             news_window=timedelta(hours=signal.features.narrative_window_hours
                                   + signal.narratives.novelty_lookback_hours))
-        as_of = _now().replace(microsecond=0) + timedelta(seconds=1)
+        as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
-        as_of = _now().replace(minute=0, second=0, microsecond=0)
+        as_of = clock.offline_as_of(clock.utc_now())
     cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
     prior = load_prior_triggers(artifacts_dir, chosen, as_of, cooldown)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,

@@ -3,8 +3,9 @@
 A live run that takes "now" as its as-of before fetching would never use the news it
 fetches: every headline's ``fetched_at`` would be after the decision time. So a live run
 without ``--as-of`` fetches bars and news once (these wrappers), and only then takes its
-as-of, the first whole second after the fetch finished. Everything it decides on was
-then really available at its decision time, and nothing fetched is silently unused.
+as-of, the first whole second after the fetch finished (:func:`shared.clock.after_fetch_as_of`).
+Everything it decides on was then really available at its decision time, and nothing
+fetched is silently unused.
 
 A failure is kept and re-raised when the core asks, so the run records it exactly as if it
 had happened then.

@@ -79,7 +79,7 @@ class BarIndex:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> BarIndex:
-        """Index a bar frame (see :mod:`shared.features.frames`)."""
+        """Index a bar frame (see :mod:`shared.contracts.frames`)."""
         if frame.empty:
             return cls.empty()
         ends = frame["end"].dt.tz_convert("UTC").dt.as_unit("ns").astype("int64")

@@ -32,7 +32,7 @@ class MarketFeed(Protocol):
         end: datetime,
         timeframe: Timeframe,
     ) -> dict[str, pd.DataFrame]:
-        """Return ``{symbol: frame}`` (see :mod:`shared.features.frames`) for bars with
+        """Return ``{symbol: frame}`` (see :mod:`shared.contracts.frames`) for bars with
         ``start >= start`` and ``end <= end``; a symbol with no bars maps to an empty frame."""
         ...
 

@@ -1,19 +1,21 @@
-"""``tb eval``: score forecasts, resolve ours, and write evaluation snapshots.
-
-A thin shell: it parses arguments, builds the feed, calls the stage functions and turns
-:class:`shared.errors.PipelineError` into :class:`click.ClickException`.
-"""
+"""``tb eval``: score forecasts, resolve ours, and write evaluation snapshots."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from shared.errors import PipelineError
+from functions.cli.options import (
+    artifacts_dir_option,
+    as_of_option,
+    feed_option,
+    pipeline_errors,
+    seed_option,
+)
 from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
@@ -24,19 +26,20 @@ if TYPE_CHECKING:
 
 __all__ = ["group"]
 
+_EVAL_AS_OF = as_of_option(required=True, help="Evaluation time (ISO-8601, UTC if no offset).")
+_BOOTSTRAP = click.option(
+    "--bootstrap",
+    "n_resamples",
+    default=DEFAULT_RESAMPLES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Bootstrap resamples for the confidence intervals.",
+)
+_BOOTSTRAP_SEED = seed_option(default=0, help="Bootstrap seed.")
+
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, sort_keys=True, indent=2, allow_nan=False))
-
-
-def _parse_as_of(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as e:
-        raise click.BadParameter(f"not an ISO-8601 time: {text!r}") from e
-    if value.tzinfo is None:
-        raise click.BadParameter(f"--as-of needs a timezone (e.g. Z): {text!r}")
-    return value.astimezone(UTC)
 
 
 def _build_feed(name: str, seed: int) -> MarketFeed:
@@ -78,15 +81,8 @@ def group() -> None:
 @click.option("--cohort-column", default="cohort", show_default=True, help="Cohort column.")
 @click.option("--baseline-column", default="baseline", show_default=True, help="Baseline column.")
 @click.option("--bins", "n_bins", default=N_BINS, show_default=True, type=click.IntRange(1))
-@click.option(
-    "--bootstrap",
-    "n_resamples",
-    default=DEFAULT_RESAMPLES,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Bootstrap resamples for the confidence intervals.",
-)
-@click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
+@_BOOTSTRAP
+@_BOOTSTRAP_SEED
 def metrics_command(
     forecasts_path: Path,
     p_column: str,
@@ -126,31 +122,13 @@ def metrics_command(
     _echo_json(report)
 
 
-_ARTIFACTS_DIR = click.option(
-    "--artifacts-dir",
-    default=Path(),
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Root holding runs/, universe_runs/ and eval_runs/.",
-)
-_AS_OF = click.option(
-    "--as-of", "as_of_text", required=True, help="Evaluation time, ISO-8601 with a timezone."
-)
-
-
 @group.command(name="ingest")
-@_ARTIFACTS_DIR
-@_AS_OF
-@click.option(
-    "--feed",
-    "feed_name",
-    type=click.Choice(["synthetic", "replay"]),
-    default="synthetic",
-    show_default=True,
-    help="Where bars come from.",
-)
-@click.option("--seed", default=7, show_default=True, type=int, help="Synthetic feed seed.")
-def ingest_command(artifacts_dir: Path, as_of_text: str, feed_name: str, seed: int) -> None:
+@artifacts_dir_option
+@_EVAL_AS_OF
+@feed_option(help="Where bars come from.")
+@seed_option(help="Synthetic feed seed.")
+@pipeline_errors
+def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str, seed: int) -> None:
     """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
 
     Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
@@ -162,28 +140,16 @@ def ingest_command(artifacts_dir: Path, as_of_text: str, feed_name: str, seed: i
     """
     from functions.eval.stages import run_ingest
 
-    as_of = _parse_as_of(as_of_text)
-    try:
-        feed = _build_feed(feed_name, seed)
-        summary = run_ingest(artifacts_dir, as_of=as_of, feed=feed)
-    except PipelineError as e:
-        raise click.ClickException(str(e)) from e
+    summary = run_ingest(artifacts_dir, as_of=as_of, feed=_build_feed(feed, seed))
     _echo_json(summary)
 
 
-def _snapshot(artifacts_dir: Path, as_of_text: str, kind: str, n_resamples: int, seed: int) -> None:
+def _snapshot(artifacts_dir: Path, as_of: datetime, kind: str, n_resamples: int,
+              seed: int) -> None:
     from functions.eval.stages import run_snapshot
 
-    try:
-        folder, snapshot = run_snapshot(
-            artifacts_dir,
-            as_of=_parse_as_of(as_of_text),
-            kind=kind,
-            n_resamples=n_resamples,
-            seed=seed,
-        )
-    except PipelineError as e:
-        raise click.ClickException(str(e)) from e
+    folder, snapshot = run_snapshot(
+        artifacts_dir, as_of=as_of, kind=kind, n_resamples=n_resamples, seed=seed)
     _echo_json(
         {
             "snapshot_dir": str(folder),
@@ -193,23 +159,13 @@ def _snapshot(artifacts_dir: Path, as_of_text: str, kind: str, n_resamples: int,
     )
 
 
-_BOOTSTRAP = click.option(
-    "--bootstrap",
-    "n_resamples",
-    default=DEFAULT_RESAMPLES,
-    show_default=True,
-    type=click.IntRange(1),
-    help="Bootstrap resamples for the confidence intervals.",
-)
-_SEED = click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
-
-
 @group.command(name="run")
-@_ARTIFACTS_DIR
-@_AS_OF
+@artifacts_dir_option
+@_EVAL_AS_OF
 @_BOOTSTRAP
-@_SEED
-def run_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed: int) -> None:
+@_BOOTSTRAP_SEED
+@pipeline_errors
+def run_command(artifacts_dir: Path, as_of: datetime, n_resamples: int, seed: int) -> None:
     """Write the daily metrics snapshot eval_runs/<YYYYMMDDTHHMMSSZ>/ and a trend row.
 
     The folder holds metrics.json (with the verdict against climatology and its CI),
@@ -219,15 +175,16 @@ def run_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed: in
 
         tb eval run --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
-    _snapshot(artifacts_dir, as_of_text, "daily", n_resamples, seed)
+    _snapshot(artifacts_dir, as_of, "daily", n_resamples, seed)
 
 
 @group.command(name="weekly")
-@_ARTIFACTS_DIR
-@_AS_OF
+@artifacts_dir_option
+@_EVAL_AS_OF
 @_BOOTSTRAP
-@_SEED
-def weekly_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed: int) -> None:
+@_BOOTSTRAP_SEED
+@pipeline_errors
+def weekly_command(artifacts_dir: Path, as_of: datetime, n_resamples: int, seed: int) -> None:
     """Write the weekly snapshot eval_runs/<YYYYMMDDTHHMMSSZ>/ and a trend row.
 
     Same files as the daily snapshot, marked kind=weekly, with the last-7-days section.
@@ -236,4 +193,4 @@ def weekly_command(artifacts_dir: Path, as_of_text: str, n_resamples: int, seed:
 
         tb eval weekly --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
-    _snapshot(artifacts_dir, as_of_text, "weekly", n_resamples, seed)
+    _snapshot(artifacts_dir, as_of, "weekly", n_resamples, seed)

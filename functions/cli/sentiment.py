@@ -1,26 +1,21 @@
-"""``tb sentiment``: score news texts from stdin, one JSON object a line on stdout.
-
-A thin shell: it reads lines, calls a :class:`shared.sentiment.base.SentimentScorer` in
-batches and turns :class:`shared.errors.PipelineError` into :class:`click.ClickException`.
-"""
+"""``tb sentiment``: score news texts from stdin, one JSON object a line on stdout."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from pathlib import Path
 
 import click
 
-from shared.contracts import SentimentLabel, SentimentScore, normalize_text, text_key
-from shared.errors import PipelineError
+from functions.cli.options import pipeline_errors
+from functions.sentiment.score import score_lines
 from shared.sentiment.base import SentimentScorer
 from shared.sentiment.offline import OfflineScorer
 
-__all__ = ["group", "score_lines"]
+__all__ = ["group"]
 
-_BATCH_LINES = 256
 _NEEDS_FINBERT = "scoring without --offline needs FinBERT (set HF_TOKEN); pass --offline"
 
 
@@ -40,6 +35,7 @@ def group() -> None:
     is_flag=True,
     help="Use the offline lexicon scorer (VADER plus finance rules; no network, no keys).",
 )
+@pipeline_errors
 def score_command(offline: bool) -> None:
     """Score one text a line from stdin; print one JSON object a line to stdout.
 
@@ -55,19 +51,13 @@ def score_command(offline: bool) -> None:
         printf 'Net sales fell 8 %%.\\nThe AGM is on 3 April.\\n' | tb sentiment score --offline
     """
     scorer: SentimentScorer = OfflineScorer() if offline else _finbert()
-    try:
-        for record in score_lines(scorer, (line.rstrip("\r\n") for line in sys.stdin)):
-            click.echo(json.dumps(record, sort_keys=True, allow_nan=False))
-    except PipelineError as e:
-        raise click.ClickException(str(e)) from e
+    for record in score_lines(scorer, (line.rstrip("\r\n") for line in sys.stdin)):
+        click.echo(json.dumps(record, sort_keys=True, allow_nan=False))
 
 
 def _finbert() -> SentimentScorer:
     """FinBERT on Hugging Face inference, through the content-hash cache
     (``$TB_CACHE_DIR/sentiment.sqlite``), so no text is scored twice across runs."""
-    import os
-    from pathlib import Path
-
     from shared.providers.hf_inference import FinbertScorer
     from shared.sentiment.cache import CachedScorer, SentimentCache
     from shared.settings import Settings, install_redaction
@@ -79,36 +69,3 @@ def _finbert() -> SentimentScorer:
     cache_dir = Path(os.environ.get("TB_CACHE_DIR", ".tb-cache"))
     return CachedScorer(FinbertScorer.from_settings(settings),
                         SentimentCache(cache_dir / "sentiment.sqlite"))
-
-
-def score_lines(
-    scorer: SentimentScorer, lines: Iterable[str], *, batch_lines: int = _BATCH_LINES
-) -> Iterator[dict[str, object]]:
-    """Yield one output record per input line, scoring non-empty lines in batches."""
-    iterator = iter(lines)
-    while batch := list(islice(iterator, batch_lines)):
-        texts = [line for line in batch if normalize_text(line)]
-        scores = iter(scorer.score(texts))
-        for line in batch:
-            score = next(scores) if normalize_text(line) else _empty_score(scorer.model_id)
-            yield _record(score)
-
-
-# An empty line has nothing to score: neutral, polarity 0, confidence 0.
-def _empty_score(model_id: str) -> SentimentScore:
-    return SentimentScore(
-        text_sha256=text_key(""),
-        model=model_id,
-        label=SentimentLabel.NEUTRAL,
-        polarity=0.0,
-        confidence=0.0,
-    )
-
-
-def _record(score: SentimentScore) -> dict[str, object]:
-    return {
-        "confidence": score.confidence,
-        "label": score.label.value,
-        "polarity": score.polarity,
-        "text_sha256": score.text_sha256,
-    }

@@ -1,32 +1,59 @@
-"""``tb universe``: run the universe (whole, or one shard), merge shards, notify."""
+"""``tb universe``: plan the workflow's shards, run the universe (whole, or one shard), merge
+shards, notify."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from functions.cli import (
+from functions.cli.options import (
+    IsoTime,
     artifacts_dir_option,
     as_of_option,
-    default_as_of,
+    feed_option,
     pipeline_errors,
     seed_option,
 )
 from functions.universe.progress import PROGRESS_LOGGER
+from shared import clock
+from shared.errors import ConfigError
+from shared.universe.sharding import Shard, parse_shard
 
-__all__ = ["group"]
+__all__ = ["MAX_SHARDS", "group", "plan_lines"]
+
+MAX_SHARDS = 32
 
 
-def _live_as_of() -> datetime:
-    """A live universe run decides 15 minutes ahead of now (minute precision): its fetches
-    finish before that, so the news they bring was available at the decision time and is
-    used; a decision at "now" would find every headline fetched after it."""
-    now = datetime.now(UTC).replace(second=0, microsecond=0)
-    return now + timedelta(minutes=15)
+class ShardType(click.ParamType[Shard, Any]):
+    """``I/N``: shard I of N (see :mod:`shared.universe.sharding`)."""
+
+    name = "I/N"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Shard:
+        if isinstance(value, Shard):
+            return value
+        try:
+            return parse_shard(str(value))
+        except ConfigError as e:
+            self.fail(str(e), param, ctx)
+
+
+def plan_lines(now: datetime, shards: int) -> list[str]:
+    """The workflow plan as ``key=value`` lines: the shard count, the one decision time every
+    shard shares (:func:`shared.clock.universe_live_as_of`) and the 1-based shard matrix."""
+    as_of = clock.universe_live_as_of(now)
+    return [
+        f"shards={shards}",
+        f"as_of={clock.format_as_of(as_of)}",
+        "matrix=" + json.dumps({"shard": list(range(1, shards + 1))}),
+    ]
 
 
 def _show_progress_lines() -> None:
@@ -44,15 +71,36 @@ def group() -> None:
     """
 
 
+@group.command("plan")
+@click.option("--shards", type=click.IntRange(1, MAX_SHARDS), envvar="TB_SHARDS", default=4,
+              show_default=True, show_envvar=True,
+              help=f"Number of matrix shards (1-{MAX_SHARDS}).")
+@click.option("--now", type=IsoTime(), default=None,
+              help="Plan as if it were this time (default: the clock).")
+def plan_command(shards: int, now: datetime | None) -> None:
+    """Print the sharded workflow's plan as key=value lines for $GITHUB_OUTPUT.
+
+    shards=N; as_of=, the one decision time every shard is given (now floored to the
+    minute, plus 15 minutes: the shards fetch before it, so the news they fetch counts);
+    matrix={"shard": [1, ..., N]} (1-based, for `tb universe run --shard i/N`).
+
+    Example:
+
+        tb universe plan --shards 4 >> "$GITHUB_OUTPUT"
+    """
+    for line in plan_lines(now or clock.utc_now(), shards):
+        click.echo(line)
+
+
 @group.command("run")
-@seed_option
-@as_of_option
+@seed_option()
+@as_of_option(help="Decision time (ISO-8601, UTC if no offset). Default: now (offline: "
+              "floored to the hour; --live: 15 minutes ahead, to the minute).")
 @artifacts_dir_option
-@click.option("--shard", "shard_text", default=None, metavar="I/N",
+@click.option("--shard", type=ShardType(), default=None, metavar="I/N",
               help="Run only shard I of N (I taken modulo N: 1/4..4/4 and 0/4..3/4 both "
               "work) and write its partial under universe_runs/_shards/ for `merge`.")
-@click.option("--feed", type=click.Choice(["synthetic", "replay"]), default="synthetic",
-              show_default=True, help="Offline data source (ignored with --live).")
+@feed_option()
 @click.option("--live", is_flag=True,
               help="Use real providers for every key that is set, and read Polymarket.")
 @click.option("--timings", is_flag=True,
@@ -67,7 +115,7 @@ def group() -> None:
               help="Where committed universe runs are read for cooldowns (default: "
               "--artifacts-dir). Shards writing to a scratch dir point this at the checkout.")
 @pipeline_errors
-def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard_text: str | None,
+def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard: Shard | None,
                 feed: str, live: bool, timings: bool, notify: bool, top_n: int | None,
                 polymarket_fixture: Path | None, history_dir: Path | None) -> None:
     """Run every symbol of config/universe.yaml and write the ranked universe run.
@@ -85,13 +133,13 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard_te
         tb universe run --seed 7 --as-of 2026-03-03T18:00:00Z --artifacts-dir /tmp/tb --shard 1/2
     """
     from functions.universe.app import run_file, run_universe
-    from shared.universe.sharding import parse_shard
 
-    shard = parse_shard(shard_text) if shard_text is not None else None
+    if as_of is None:
+        now = clock.utc_now()
+        as_of = clock.universe_live_as_of(now) if live else clock.offline_as_of(now)
     _show_progress_lines()
     outcome = run_universe(
-        seed=seed, as_of=as_of or (_live_as_of() if live else default_as_of()),
-        artifacts_dir=artifacts_dir, shard=shard,
+        seed=seed, as_of=as_of, artifacts_dir=artifacts_dir, shard=shard,
         feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
         top_n=top_n, polymarket_fixture=polymarket_fixture, history_dir=history_dir,
     )

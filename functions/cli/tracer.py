@@ -1,0 +1,126 @@
+"""``tb run``, ``tb replay``, ``tb validate`` and ``tb index``: one tracer cycle and its records."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from functions.cli.options import (
+    artifacts_dir_option,
+    as_of_option,
+    feed_option,
+    pipeline_errors,
+    seed_option,
+)
+
+__all__ = ["index_group", "replay_command", "run_command", "validate_command"]
+
+
+@click.command("run")
+@seed_option()
+@as_of_option()
+@artifacts_dir_option
+@click.option("--symbol", default=None, help="Symbol to run (default: config/tracer.yaml).")
+@feed_option()
+@click.option("--live", is_flag=True, help="Use real providers for every key that is set.")
+@click.option("--timings", is_flag=True,
+              help="Record decision latencies in the artifacts (makes them non-reproducible).")
+@click.option("--notify/--no-notify", default=True, show_default=True,
+              help="Send the digest to Telegram when its keys are set (else print it).")
+@pipeline_errors
+def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: str | None,
+                feed: str, live: bool, timings: bool, notify: bool) -> None:
+    """Run one tracer cycle for a symbol and write its artifacts under runs/.
+
+    Prints the Telegram-style digest. Two runs with the same seed, as-of and config write
+    byte-identical files (unless --timings).
+
+    Example:
+
+        tb run --seed 7 --as-of 2026-11-20T12:00:00Z --artifacts-dir /tmp/tb
+    """
+    from functions.tracer.app import run_tracer
+
+    result = run_tracer(
+        seed=seed, as_of=as_of, artifacts_dir=artifacts_dir, symbol=symbol,
+        feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
+    )
+    for part in result.run.digest.parts:
+        click.echo(part)
+        click.echo()
+    click.echo(f"artifacts: {result.paths['run']}", err=True)
+
+
+@click.command("validate")
+@artifacts_dir_option
+def validate_command(artifacts_dir: Path) -> None:
+    """Check every artifact under --artifacts-dir against its schema and manifest digests.
+
+    Exits 1 and names each bad file and field when anything fails.
+
+    Example:
+
+        tb validate --artifacts-dir /tmp/tb
+    """
+    from shared.store.validate import validate_tree
+
+    count, problems = validate_tree(artifacts_dir)
+    for problem in problems:
+        click.echo(f"INVALID {problem}", err=True)
+    bad_files = len({p.path for p in problems})
+    click.echo(f"checked {count} files: {count - bad_files} valid, {bad_files} invalid")
+    if problems:
+        sys.exit(1)
+
+
+@click.command("replay")
+@click.argument("run_id")
+@artifacts_dir_option
+@pipeline_errors
+def replay_command(run_id: str, artifacts_dir: Path) -> None:
+    """Re-run a recorded tracer run from its record alone (no network) and compare.
+
+    Reads runs/*/tracer-RUN_ID.json, its .inputs.json and .bars.parquet, checks the
+    manifest's digests, re-runs the decisions and prints a JSON summary with run_id,
+    identical and differences. The digest's delivery and decision latencies are not
+    replayed. Exits 1 when the re-run differs or the record is missing or corrupted.
+
+    Example:
+
+        tb replay 3f2a9c0d1e4b5a69 --artifacts-dir /tmp/tb
+    """
+    from functions.tracer.replay import replay_run
+
+    report = replay_run(run_id, artifacts_dir)
+    click.echo(json.dumps(report.to_json(), sort_keys=True, indent=2))
+    if not report.identical:
+        sys.exit(1)
+
+
+@click.group("index")
+def index_group() -> None:
+    """The SQLite index of runs and envelopes (derived from the artifacts)."""
+
+
+@index_group.command("rebuild")
+@artifacts_dir_option
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Index file (default: <artifacts-dir>/.tb-cache/index.sqlite).")
+@pipeline_errors
+def index_rebuild(artifacts_dir: Path, db: Path | None) -> None:
+    """Rebuild the index from the artifacts.
+
+    Example:
+
+        tb index rebuild --artifacts-dir .
+    """
+    from shared.store.index import rebuild_index
+
+    target = db or artifacts_dir / ".tb-cache" / "index.sqlite"
+    counts = rebuild_index(artifacts_dir, target)
+    click.echo(json.dumps({"db": str(target), **counts}, sort_keys=True))
