@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,12 +12,14 @@ import pandas as pd
 import pytest
 
 from functions.eval.ingest import ingest
+from functions.eval.persist import read_observations
 from functions.eval.sources import tracer_run_claims
 from functions.eval.stages import run_ingest
 from shared.contracts import Timeframe
-from shared.errors import ArtifactError, TransientProviderError
+from shared.errors import TransientProviderError
 from shared.evaluation.records import MarketClaim, MarketResolution
-from shared.evaluation.store import EvalPaths, read_csv_rows, read_observations
+from shared.store.csvfile import read_rows
+from shared.store.layout import EvalPaths
 from tests.helpers.eval_fixtures import (
     T0,
     FrameFeed,
@@ -76,12 +79,12 @@ def test_run_ingest_stale_bars_counted_then_resolved_when_they_arrive(tmp_path: 
     first = run_ingest(tmp_path, as_of=as_of, feed=FrameFeed(cut))
     paths = EvalPaths(tmp_path)
     assert first["unresolved"] == 2 and first["unresolved_reasons"] == {"stale_data": 2}
-    assert [row["reason"] for row in read_csv_rows(paths.unresolved)] == ["stale_data"] * 2
+    assert [row["reason"] for row in read_rows(paths.unresolved)] == ["stale_data"] * 2
     assert read_observations(paths.observations) == []
     second = run_ingest(tmp_path, as_of=as_of + timedelta(hours=1), feed=FrameFeed(FRAMES))
     assert second["resolved_new"] == 2 and second["unresolved"] == 0
-    assert read_csv_rows(paths.unresolved) == []
-    log = read_csv_rows(paths.ingest_log)
+    assert read_rows(paths.unresolved) == []
+    log = read_rows(paths.ingest_log)
     assert [row["unresolved_reasons"] for row in log] == ["stale_data=2", ""]
 
 
@@ -156,9 +159,12 @@ def test_tracer_run_claims_skips_null_forecasts_and_other_files(tmp_path: Path) 
     assert sorted(c.forecast.symbol for c in claims) == list(SYMBOLS)
 
 
-def test_tracer_run_claims_invalid_run_raises(tmp_path: Path) -> None:
+def test_tracer_run_claims_invalid_run_skipped_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    _write_runs(tmp_path, [T0])
     day = tmp_path / "runs" / "2024-01-01"
-    day.mkdir(parents=True)
-    (day / "bad.json").write_text(json.dumps({"type": "tracer_run"}), encoding="utf-8")
-    with pytest.raises(ArtifactError, match="invalid tracer_run"):
-        tracer_run_claims(tmp_path)
+    (day / "tracer-bad.json").write_text(json.dumps({"type": "tracer_run"}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="shared.store.readers"):
+        claims = tracer_run_claims(tmp_path)
+    assert sorted(c.forecast.symbol for c in claims) == list(SYMBOLS)
+    assert "tracer-bad.json: invalid tracer_run" in caplog.text

@@ -58,19 +58,19 @@ AS_OF = T0 + timedelta(days=30)
 
 def test_build_snapshot_skilled_signal_beats_climatology() -> None:
     snapshot = build_snapshot(_sample(200, skill=True), as_of=AS_OF, kind="weekly", n_resamples=200)
-    assert snapshot.metrics["verdict"].startswith("beats climatology: Brier skill")
+    assert snapshot.metrics.verdict.startswith("beats climatology: Brier skill")
     assert snapshot.trend_row["verdict"] == "beats climatology"
-    assert snapshot.metrics["data_warning"].startswith("Results on synthetic")
+    assert (snapshot.metrics.data_warning or "").startswith("Results on synthetic")
 
 
 def test_build_snapshot_noise_does_not_beat_climatology() -> None:
     snapshot = build_snapshot(_sample(200, skill=False), as_of=AS_OF, kind="daily", n_resamples=200)
-    assert snapshot.metrics["verdict"].startswith("does not beat climatology")
+    assert snapshot.metrics.verdict.startswith("does not beat climatology")
 
 
 def test_build_snapshot_small_sample_not_yet_meaningful() -> None:
     snapshot = build_snapshot(_sample(20, skill=True), as_of=AS_OF, kind="daily", n_resamples=100)
-    assert snapshot.metrics["verdict"].startswith("not yet meaningful (n < 50)")
+    assert snapshot.metrics.verdict.startswith("not yet meaningful (n < 50)")
     assert all(row[4] == "False" for row in snapshot.cohort_rows)
 
 
@@ -78,7 +78,7 @@ def test_build_snapshot_only_uses_observations_resolved_by_as_of() -> None:
     observations = _sample(100, skill=True)
     cutoff = observations[49].resolved_at
     snapshot = build_snapshot(observations, as_of=cutoff, kind="daily", n_resamples=50)
-    assert snapshot.metrics["price"]["n"] == 50
+    assert snapshot.metrics.price.n == 50
 
 
 def test_build_snapshot_market_section_voided_counted() -> None:
@@ -91,22 +91,23 @@ def test_build_snapshot_market_section_voided_counted() -> None:
         observations, as_of=AS_OF + timedelta(days=60), kind="daily", n_resamples=100
     )
     metrics = snapshot.metrics
-    assert metrics["observations"] == {
+    assert metrics.observations.model_dump() == {
         "resolved": 120,
         "voided": 1,
         "unresolved": 0,
         "unresolved_reasons": {},
     }
-    assert metrics["polymarket"]["n"] == 60
-    assert "brier_skill_vs_market" in metrics["polymarket"]
-    assert metrics["verdict_polymarket"].startswith("does not beat market")
+    assert metrics.polymarket is not None and metrics.polymarket.n == 60
+    assert metrics.polymarket.brier_skill_vs_market is not None
+    assert metrics.verdict_polymarket is not None
+    assert metrics.verdict_polymarket.startswith("does not beat market")
     assert {row[0] for row in snapshot.calibration_rows} == {"price", "polymarket"}
     assert {row[0] for row in snapshot.cohort_rows} == {"price", "polymarket"}
 
 
 def test_build_snapshot_no_observations_says_so() -> None:
     snapshot = build_snapshot([], as_of=AS_OF, kind="daily")
-    assert snapshot.metrics["verdict"].startswith("no resolved forecasts yet")
+    assert snapshot.metrics.verdict.startswith("no resolved forecasts yet")
     assert snapshot.trend_row["n"] == "0"
 
 
@@ -114,8 +115,8 @@ def test_build_snapshot_rows_without_climatology_excluded_and_counted() -> None:
     observations = _sample(60, skill=True)
     observations[0] = replace(observations[0], baseline_p=None)
     snapshot = build_snapshot(observations, as_of=AS_OF, kind="daily", n_resamples=50)
-    assert snapshot.metrics["price"]["excluded_no_climatology"] == 1
-    assert snapshot.metrics["price"]["n"] == 59
+    assert snapshot.metrics.price.excluded_no_climatology == 1
+    assert snapshot.metrics.price.n == 59
 
 
 @pytest.mark.parametrize(

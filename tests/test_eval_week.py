@@ -12,11 +12,13 @@ from click.testing import CliRunner
 from sklearn.metrics import brier_score_loss
 
 from functions.cli.eval import group
+from functions.eval.persist import read_observations
 from functions.eval.stages import run_ingest, run_snapshot
 from shared.contracts import Timeframe, format_utc
 from shared.evaluation.render import reliability_png, trend_png
-from shared.evaluation.store import EvalPaths, read_csv_rows, read_observations
 from shared.providers.synthetic import SyntheticFeed
+from shared.store.csvfile import read_rows
+from shared.store.layout import EvalPaths
 from tests.helpers.eval_fixtures import T0, make_forecast, make_tracer_run, momentum_p, write_run
 
 SEED = 7
@@ -99,13 +101,13 @@ def test_week_weekly_snapshot_has_both_plots_and_tables(week: tuple[Path, Path])
     }
     assert (folder / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (folder / "trend.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    dimensions = {row["dimension"] for row in read_csv_rows(folder / "cohorts.csv")}
+    dimensions = {row["dimension"] for row in read_rows(folder / "cohorts.csv")}
     assert dimensions == {"asset_class", "symbol", "direction", "confidence_bucket", "bot_version"}
-    assert len(read_csv_rows(folder / "calibration.csv")) == 10
+    assert len(read_rows(folder / "calibration.csv")) == 10
 
 
 def test_week_trend_has_one_row_per_run(week: tuple[Path, Path]) -> None:
-    rows = read_csv_rows(EvalPaths(week[0]).trend)
+    rows = read_rows(EvalPaths(week[0]).trend)
     assert [row["kind"] for row in rows] == ["daily"] * DAYS + ["weekly"]
     assert [int(row["n"]) for row in rows] == sorted(int(row["n"]) for row in rows)
 

@@ -153,8 +153,8 @@ def _snapshot(artifacts_dir: Path, as_of: datetime, kind: str, n_resamples: int,
     _echo_json(
         {
             "snapshot_dir": str(folder),
-            "verdict": snapshot.metrics["verdict"],
-            "data_warning": snapshot.metrics.get("data_warning"),
+            "verdict": snapshot.metrics.verdict,
+            "data_warning": snapshot.metrics.data_warning,
         }
     )
 

@@ -9,6 +9,7 @@ confidence bucket and bot version.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,12 @@ from typing import Any
 import numpy as np
 
 from shared.contracts import format_utc
+from shared.contracts.evaluation import (
+    BootstrapSettings,
+    EvalSnapshot,
+    MetricsSection,
+    ObservationCounts,
+)
 from shared.evaluation.evaluator import DEFINITIONS, MEANINGFUL_MIN_N, figures
 from shared.evaluation.intervals import DEFAULT_LEVEL, DEFAULT_RESAMPLES
 from shared.evaluation.records import Observation, ObservationStatus
@@ -25,6 +32,7 @@ __all__ = [
     "CALIBRATION_COLUMNS",
     "COHORT_COLUMNS",
     "COHORT_DIMENSIONS",
+    "RECENT_WINDOW",
     "TREND_COLUMNS",
     "Snapshot",
     "build_snapshot",
@@ -33,6 +41,7 @@ __all__ = [
 ]
 
 LIVE_FEEDS = frozenset({"alpaca", "live"})
+RECENT_WINDOW = timedelta(days=7)  # the ``last_7d`` section
 DATA_WARNING = "Results on synthetic or backtest data say nothing about live performance."
 COHORT_DIMENSIONS = ("asset_class", "symbol", "direction", "confidence_bucket", "bot_version")
 CALIBRATION_COLUMNS = ("section", "bin", "lo", "hi", "count", "mean_p", "freq_y")
@@ -77,11 +86,11 @@ TREND_COLUMNS = (
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything one snapshot writes, as data."""
+    """Everything one snapshot writes, as data (``metrics`` is ``metrics.json``)."""
 
     as_of: datetime
     kind: str
-    metrics: dict[str, Any]
+    metrics: EvalSnapshot
     calibration_rows: list[list[str]]
     cohort_rows: list[list[str]]
     trend_row: dict[str, str]
@@ -189,11 +198,17 @@ def _cohort_rows(
     return out
 
 
-def _calibration_rows(name: str, section: dict[str, Any]) -> list[list[str]]:
+def _calibration_rows(name: str, section: MetricsSection) -> list[list[str]]:
     return [
-        [_fmt(item) for item in (name, k, b["lo"], b["hi"], b["count"], b["mean_p"], b["freq_y"])]
-        for k, b in enumerate(section.get("calibration", []))
+        [_fmt(item) for item in (name, k, b.lo, b.hi, b.count, b.mean_p, b.freq_y)]
+        for k, b in enumerate(section.calibration)
     ]
+
+
+def _typed(section: dict[str, Any]) -> MetricsSection:
+    # The figures as the contract; validated from JSON (as a reader would), so the fields
+    # the figures did not set stay unset and are left out of metrics.json.
+    return MetricsSection.model_validate_json(json.dumps(section, allow_nan=False))
 
 
 def build_snapshot(
@@ -204,7 +219,6 @@ def build_snapshot(
     unresolved_reasons: dict[str, int] | None = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = 0,
-    window: timedelta = timedelta(days=7),
 ) -> Snapshot:
     """Score the observations resolved by ``as_of`` into a snapshot of the given kind."""
     known = [o for o in observations if o.resolved_at <= as_of]
@@ -212,60 +226,66 @@ def build_snapshot(
     price = [o for o in resolved if o.baseline_kind == "climatology"]
     scored = [o for o in price if o.baseline_p is not None]
     market = [o for o in resolved if o.baseline_kind == "market_price"]
-    recent = [o for o in scored if o.target_at is not None and o.target_at > as_of - window]
+    recent = [o for o in scored
+              if o.target_at is not None and o.target_at > as_of - RECENT_WINDOW]
     kw = {"seed": seed, "n_resamples": n_resamples}
-    price_section = _section(scored, market=False, **kw)
-    price_section["excluded_no_climatology"] = len(price) - len(scored)
-    recent_section = _section(recent, market=False, **kw)
-    feeds = sorted({o.feed for o in known})
-    metrics: dict[str, Any] = {
-        "schema_version": "1",
-        "type": "eval_snapshot",
-        "kind": kind,
-        "as_of": format_utc(as_of),
-        "observations": {
-            "resolved": len(resolved),
-            "voided": sum(1 for o in known if o.status is ObservationStatus.VOIDED),
-            "unresolved": sum((unresolved_reasons or {}).values()),
-            "unresolved_reasons": dict(sorted((unresolved_reasons or {}).items())),
-        },
-        "price": price_section,
-        f"last_{window.days}d": recent_section,
-        "verdict": verdict(price_section),
-        "feeds": feeds,
-        "bootstrap": {"n_resamples": n_resamples, "seed": seed, "level": DEFAULT_LEVEL},
-        "definitions": DEFINITIONS,
-        "meaningful_min_n": MEANINGFUL_MIN_N,
-    }
+    price_figures = _section(scored, market=False, **kw)
+    price_figures["excluded_no_climatology"] = len(price) - len(scored)
+    price_section = _typed(price_figures)
+    recent_section = _typed(_section(recent, market=False, **kw))
+    feeds = tuple(sorted({o.feed for o in known}))
+    reasons = unresolved_reasons or {}
+    extra: dict[str, Any] = {}
     if any(feed not in LIVE_FEEDS for feed in feeds):
-        metrics["data_warning"] = DATA_WARNING
+        extra["data_warning"] = DATA_WARNING
     calibration = _calibration_rows("price", price_section)
     cohorts = _cohort_rows("price", scored, market=False, **kw)
-    market_section: dict[str, Any] = {"n": 0}
+    market_section = MetricsSection(n=0)
     if market:
-        market_section = _section(market, market=True, **kw)
-        metrics["polymarket"] = market_section
-        metrics["verdict_polymarket"] = verdict(market_section, reference="market")
+        market_figures = _section(market, market=True, **kw)
+        market_section = _typed(market_figures)
+        extra["polymarket"] = market_section
+        extra["verdict_polymarket"] = verdict(market_figures, reference="market")
         calibration += _calibration_rows("polymarket", market_section)
         cohorts += _cohort_rows("polymarket", market, market=True, **kw)
-    ci = price_section.get("ci", {}).get("brier_skill_vs_climatology") or [None, None]
+    metrics = EvalSnapshot(
+        schema_version="1",  # set explicitly: unset fields are left out of metrics.json
+        type="eval_snapshot",
+        kind=kind,
+        as_of=as_of,
+        observations=ObservationCounts(
+            resolved=len(resolved),
+            voided=sum(1 for o in known if o.status is ObservationStatus.VOIDED),
+            unresolved=sum(reasons.values()),
+            unresolved_reasons=dict(sorted(reasons.items())),
+        ),
+        price=price_section,
+        last_7d=recent_section,
+        verdict=verdict(price_figures),
+        feeds=feeds,
+        bootstrap=BootstrapSettings(n_resamples=n_resamples, seed=seed, level=DEFAULT_LEVEL),
+        definitions=DEFINITIONS,
+        meaningful_min_n=MEANINGFUL_MIN_N,
+        **extra,
+    )
+    ci = price_section.ci.get("brier_skill_vs_climatology") or (None, None)
     trend = {
         "as_of": format_utc(as_of),
         "kind": kind,
-        "n": str(price_section["n"]),
-        "brier": _fmt(price_section.get("brier")),
-        "log_loss": _fmt(price_section.get("log_loss")),
-        "win_rate": _fmt(price_section.get("win_rate")),
-        "base_rate": _fmt(price_section.get("base_rate")),
-        "brier_climatology": _fmt(price_section.get("brier_climatology")),
-        "brier_skill_vs_climatology": _fmt(price_section.get("brier_skill_vs_climatology")),
+        "n": str(price_section.n),
+        "brier": _fmt(price_section.brier),
+        "log_loss": _fmt(price_section.log_loss),
+        "win_rate": _fmt(price_section.win_rate),
+        "base_rate": _fmt(price_section.base_rate),
+        "brier_climatology": _fmt(price_section.brier_climatology),
+        "brier_skill_vs_climatology": _fmt(price_section.brier_skill_vs_climatology),
         "ci_lo": _fmt(ci[0]),
         "ci_hi": _fmt(ci[1]),
-        "n_7d": str(recent_section["n"]),
-        "brier_7d": _fmt(recent_section.get("brier")),
-        "win_rate_7d": _fmt(recent_section.get("win_rate")),
-        "n_polymarket": str(market_section["n"]),
-        "brier_skill_vs_market": _fmt(market_section.get("brier_skill_vs_market")),
-        "verdict": metrics["verdict"].split(":")[0],
+        "n_7d": str(recent_section.n),
+        "brier_7d": _fmt(recent_section.brier),
+        "win_rate_7d": _fmt(recent_section.win_rate),
+        "n_polymarket": str(market_section.n),
+        "brier_skill_vs_market": _fmt(market_section.brier_skill_vs_market),
+        "verdict": metrics.verdict.split(":")[0],
     }
     return Snapshot(as_of, kind, metrics, calibration, cohorts, trend)

@@ -2,24 +2,18 @@
 
 A source is a function ``(artifacts_dir) -> list[PriceClaim]``: tracer runs
 (``runs/<date>/tracer-*.json``) and universe runs (``universe_runs/<date>/<run_id>.json``,
-one forecast per evaluated symbol). A file that says it is a run but does not validate is an
-error (fail loud), not a skipped file.
+one forecast per evaluated symbol). Files are found and validated by
+:mod:`shared.store.readers`: a file that does not validate is skipped with a warning.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
-
-from shared.contracts import TracerRun
-from shared.contracts.universe import UniverseRun
-from shared.errors import ArtifactError
 from shared.evaluation.records import PriceClaim
+from shared.store.readers import tracer_runs, universe_runs
 
 __all__ = [
     "PRICE_SOURCES",
@@ -32,24 +26,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ClaimSource = Callable[[Path], list[PriceClaim]]
-RunT = TypeVar("RunT", bound=BaseModel)
-
-
-def _runs_of_type(paths: Iterable[Path], kind: str, model: type[RunT]) -> Iterator[RunT]:
-    # Files whose top-level ``type`` is ``kind``, validated; siblings of other types are
-    # skipped, and a file of this type that does not validate is an error (fail loud).
-    for path in paths:
-        text = path.read_text(encoding="utf-8")
-        try:
-            head = json.loads(text)
-        except ValueError as e:
-            raise ArtifactError(f"{path}: not JSON ({e})") from e
-        if not isinstance(head, dict) or head.get("type") != kind:
-            continue
-        try:
-            yield model.model_validate_json(text)
-        except ValidationError as e:
-            raise ArtifactError(f"{path}: invalid {kind}: {e}") from e
 
 
 def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
@@ -61,8 +37,7 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     claims = [
         PriceClaim(source="tracer_run", run_id=run.run_id, feed=run.manifest.feed,
                    forecast=run.forecast)
-        for run in _runs_of_type(sorted(artifacts_dir.glob("runs/*/*.json")), "tracer_run",
-                                 TracerRun)
+        for run in tracer_runs(artifacts_dir)
         if run.forecast is not None
     ]
     logger.info("sources: %d tracer-run forecasts under %s", len(claims), artifacts_dir)
@@ -72,12 +47,10 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
 def universe_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     """Forecasts from ``universe_runs/<YYYY-MM-DD>/*.json`` whose ``type`` is
     ``universe_run`` (shard partials under ``_shards/`` are not runs and are skipped)."""
-    paths = [p for p in sorted(artifacts_dir.glob("universe_runs/*/*.json"))
-             if not p.parent.name.startswith("_")]
     claims = [
         PriceClaim(source="universe_run", run_id=run.run_id, feed=run.manifest.feed,
                    forecast=record.forecast)
-        for run in _runs_of_type(paths, "universe_run", UniverseRun)
+        for run in universe_runs(artifacts_dir)
         for record in run.symbols
         if record.forecast is not None
     ]

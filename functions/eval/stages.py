@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from functions.eval.ingest import ingest
-from functions.eval.metrics import (
-    CALIBRATION_COLUMNS,
-    COHORT_COLUMNS,
-    TREND_COLUMNS,
-    Snapshot,
-    build_snapshot,
+from functions.eval.metrics import Snapshot, build_snapshot
+from functions.eval.persist import (
+    append_observations,
+    read_observations,
+    trend_history,
+    write_snapshot,
+    write_unresolved,
 )
 from functions.eval.sources import ClaimSource, read_price_claims
 from shared.contracts import format_utc
@@ -34,19 +35,9 @@ from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.records import MarketClaim, MarketResolution
 from shared.evaluation.render import reliability_png, trend_png
 from shared.evaluation.resolve import ResolutionPolicy
-from shared.evaluation.store import (
-    EvalPaths,
-    append_observations,
-    atomic_write_bytes,
-    atomic_write_text,
-    csv_text,
-    read_csv_rows,
-    read_observations,
-    upsert_rows,
-    write_json,
-    write_unresolved,
-)
 from shared.providers.base import MarketFeed
+from shared.store.csvfile import read_rows, upsert_rows
+from shared.store.layout import EvalPaths
 
 __all__ = ["INGEST_LOG_COLUMNS", "run_ingest", "run_snapshot"]
 
@@ -100,29 +91,21 @@ def run_ingest(
     return summary
 
 
-def _write_snapshot(paths: EvalPaths, snapshot: Snapshot) -> Path:
-    folder = paths.snapshot(snapshot.as_of)
-    write_json(folder / "metrics.json", snapshot.metrics)
-    atomic_write_text(
-        folder / "calibration.csv", csv_text(CALIBRATION_COLUMNS, snapshot.calibration_rows)
-    )
-    atomic_write_text(folder / "cohorts.csv", csv_text(COHORT_COLUMNS, snapshot.cohort_rows))
-    upsert_rows(paths.trend, TREND_COLUMNS, [snapshot.trend_row], key=("as_of", "kind"))
+def _write_snapshot(artifacts_dir: Path, snapshot: Snapshot) -> Path:
+    metrics = snapshot.metrics
     sections = {
-        name: snapshot.metrics[name]["calibration"]
-        for name in ("price", "polymarket")
-        if snapshot.metrics.get(name, {}).get("n")
+        name: [b.model_dump() for b in section.calibration]
+        for name, section in (("price", metrics.price), ("polymarket", metrics.polymarket))
+        if section is not None and section.n
     }
-    stamp = snapshot.metrics["as_of"]
-    atomic_write_bytes(
-        folder / "reliability.png",
-        reliability_png(sections, title=f"Reliability at {stamp} ({snapshot.kind})"),
-    )
-    history = [row for row in read_csv_rows(paths.trend) if row["as_of"] <= stamp]
-    atomic_write_bytes(
-        folder / "trend.png", trend_png(history, title=f"Hit rate and Brier to {stamp}")
-    )
-    return folder
+    stamp = format_utc(metrics.as_of)
+    plots = {
+        "reliability.png": reliability_png(
+            sections, title=f"Reliability at {stamp} ({snapshot.kind})"),
+        "trend.png": trend_png(trend_history(artifacts_dir, snapshot),
+                               title=f"Hit rate and Brier to {stamp}"),
+    }
+    return write_snapshot(artifacts_dir, snapshot, plots)
 
 
 def run_snapshot(
@@ -135,7 +118,7 @@ def run_snapshot(
 ) -> tuple[Path, Snapshot]:
     """Score everything resolved by ``as_of`` and write the snapshot folder and trend row."""
     paths = EvalPaths(artifacts_dir)
-    reasons = Counter(row["reason"] for row in read_csv_rows(paths.unresolved))
+    reasons = Counter(row["reason"] for row in read_rows(paths.unresolved))
     snapshot = build_snapshot(
         read_observations(paths.observations),
         as_of=as_of,
@@ -144,6 +127,6 @@ def run_snapshot(
         n_resamples=n_resamples,
         seed=seed,
     )
-    folder = _write_snapshot(paths, snapshot)
-    logger.info("eval %s snapshot at %s: %s", kind, folder, snapshot.metrics["verdict"])
+    folder = _write_snapshot(artifacts_dir, snapshot)
+    logger.info("eval %s snapshot at %s: %s", kind, folder, snapshot.metrics.verdict)
     return folder, snapshot

@@ -74,5 +74,5 @@ def simulate(
     folder, snapshot = run_snapshot(artifacts_dir, as_of=end, kind="weekly",
                                     n_resamples=bootstrap, seed=seed)
     summary.snapshots.append(folder.relative_to(artifacts_dir).as_posix())
-    summary.verdict = str(snapshot.metrics["verdict"])
+    summary.verdict = snapshot.metrics.verdict
     return summary

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,17 +10,16 @@ from pathlib import Path
 
 from functions.tracer.build import build_offline_sources
 from functions.tracer.config import load_tracer_config
-from functions.tracer.persist import write_result
+from functions.tracer.persist import load_prior_triggers, write_result
 from functions.tracer.prefetch import prefetch_sources
-from functions.tracer.run import TracerRequest, run, run_paths
+from functions.tracer.run import TracerRequest, run
 from shared import clock
 from shared.config import project_root
 from shared.contracts import TracerRun
-from shared.contracts.signal import PriorTrigger
-from shared.errors import ArtifactError
 from shared.gitinfo import git_sha
 from shared.pipeline.sources import Sources
 from shared.reason_codes import default_registry
+from shared.store.layout import tracer_run_paths
 
 __all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]
 
@@ -35,31 +33,6 @@ class TracerOutcome:
     written: list[Path]
 
 
-def load_prior_triggers(
-    root: Path, symbol: str, as_of: datetime, lookback: timedelta
-) -> tuple[PriorTrigger, ...]:
-    """Effective triggers for ``symbol`` in committed tracer runs with
-    ``as_of - lookback <= run.as_of < as_of`` (strictly before: a re-run at the same time
-    never sees itself). An unreadable run file is an error, not a skipped one."""
-    found: list[PriorTrigger] = []
-    day = (as_of - lookback).date()
-    while day <= as_of.date():
-        for path in sorted((root / "runs" / day.isoformat()).glob("tracer-*.json")):
-            if path.name.endswith(".inputs.json"):
-                continue
-            try:
-                doc = json.loads(path.read_bytes())
-                outcome = doc["outcome"]
-            except (OSError, ValueError, KeyError, TypeError) as e:
-                raise ArtifactError(f"{path}: cannot read the run's outcome ({e})") from e
-            if outcome.get("symbol") != symbol or outcome.get("status") != "triggered":
-                continue
-            trigger = PriorTrigger.model_validate_json(json.dumps(
-                {"symbol": symbol, "direction": outcome["direction"], "as_of": outcome["as_of"]}))
-            if as_of - lookback <= trigger.as_of < as_of:
-                found.append(trigger)
-        day += timedelta(days=1)
-    return tuple(sorted(found, key=lambda t: t.as_of))
 
 
 def run_tracer(
@@ -107,4 +80,5 @@ def run_tracer(
     if notify:
         result = deliver_tracer(result)
     written = write_result(artifacts_dir, result)
-    return TracerOutcome(result.run, run_paths(result.run.as_of, result.run.run_id), written)
+    return TracerOutcome(result.run, tracer_run_paths(result.run.as_of, result.run.run_id),
+                         written)

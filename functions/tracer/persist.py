@@ -1,16 +1,20 @@
-"""Write a tracer result: validate every file first, then write atomically, run file last."""
+"""Tracer persistence through the store: write a result (validated, atomic, run file last)
+and read the effective triggers of committed runs (for the cooldown)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from functions.tracer.run import TracerResult, run_paths
-from shared.contracts import canonical_json
-from shared.errors import ArtifactError
-from shared.store.atomic import PendingFile, commit_files
-from shared.store.validate import check_artifact_bytes
+from functions.tracer.run import TracerResult
+from shared.contracts import OutcomeStatus
+from shared.contracts.signal import PriorTrigger
+from shared.store.atomic import PendingFile
+from shared.store.layout import days_between, tracer_run_paths
+from shared.store.readers import tracer_runs
+from shared.store.write import json_file, write_artifacts
 
-__all__ = ["write_result"]
+__all__ = ["load_prior_triggers", "write_result"]
 
 
 def write_result(root: Path, result: TracerResult) -> list[Path]:
@@ -19,15 +23,30 @@ def write_result(root: Path, result: TracerResult) -> list[Path]:
     Raises :class:`ArtifactError` naming every bad file and field before anything is
     written, so a run that fails validation leaves nothing partial behind.
     """
-    paths = run_paths(result.run.as_of, result.run.run_id)
+    paths = tracer_run_paths(result.run.as_of, result.run.run_id)
     pending = [
         PendingFile(paths["bars"], result.bars_parquet),
-        PendingFile(paths["inputs"], canonical_json(result.inputs).encode("utf-8")),
-        PendingFile(paths["run"], canonical_json(result.run).encode("utf-8")),
+        json_file(paths["inputs"], result.inputs),
+        json_file(paths["run"], result.run),
     ]
-    problems = [p for item in pending for p in check_artifact_bytes(item.relpath, item.data)]
-    if problems:
-        raise ArtifactError(
-            "refusing to write an invalid run:\n" + "\n".join(f"  {p}" for p in problems)
-        )
-    return commit_files(root, pending)
+    return write_artifacts(root, pending, label="an invalid run")
+
+
+def load_prior_triggers(
+    root: Path, symbol: str, as_of: datetime, lookback: timedelta
+) -> tuple[PriorTrigger, ...]:
+    """Effective triggers for ``symbol`` in committed tracer runs with
+    ``as_of - lookback <= run.as_of < as_of`` (strictly before: a re-run at the same time
+    never sees itself). A run file that cannot be read is skipped with a warning (see
+    :mod:`shared.store.readers`)."""
+    found = []
+    for run in tracer_runs(root, days=days_between(as_of - lookback, as_of)):
+        outcome = run.outcome
+        if outcome.symbol != symbol or outcome.status is not OutcomeStatus.TRIGGERED:
+            continue
+        if outcome.direction is None:
+            continue
+        if as_of - lookback <= outcome.as_of < as_of:
+            found.append(PriorTrigger(symbol=symbol, direction=outcome.direction,
+                                      as_of=outcome.as_of))
+    return tuple(sorted(found, key=lambda t: t.as_of))

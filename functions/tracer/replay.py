@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,11 +33,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
 from functions.tracer.config import TracerConfig, TracerSettings
 from functions.tracer.live import LiveStatusBoard
-from functions.tracer.run import TracerRequest, run, run_paths
+from functions.tracer.run import TracerRequest, run
 from shared.bots.registry import BOTS
 from shared.contracts import (
     Mode,
@@ -58,11 +56,13 @@ from shared.errors import ArtifactError, PipelineError, ProviderError
 from shared.pipeline.sources import CallLog, Sources
 from shared.reason_codes import default_registry
 from shared.signal.config import BotSettings, SignalConfig
+from shared.store.identity import is_run_id
+from shared.store.layout import tracer_run_paths
+from shared.store.readers import find_tracer_run, parse_artifact, read_bytes
 
 __all__ = ["Record", "ReplayReport", "load_record", "replay_run", "replay_sources"]
 
 MAX_DIFFERENCES = 25
-_RUN_ID = re.compile(r"^[0-9a-f]{16}$")
 _MARKET_PROVIDERS = ("alpaca", "synthetic", "replay")
 _NEWS_PROVIDERS = ("perplexity", "synthetic", "replay")
 _NOT_REPLAYED_REASONS = frozenset({"NOTIFY_FAILED"})
@@ -127,24 +127,19 @@ def replay_run(run_id: str, artifacts_dir: Path) -> ReplayReport:
 
 def load_record(run_id: str, root: Path) -> Record:
     """Find and read ``runs/*/tracer-<run_id>.json`` and its siblings; check the digests."""
-    if not _RUN_ID.match(run_id):
+    if not is_run_id(run_id):
         raise ArtifactError(f"{run_id!r} is not a run id (16 hex digits)")
-    found = sorted(root.glob(f"runs/*/tracer-{run_id}.json"))
-    if not found:
-        raise ArtifactError(f"no recorded run {run_id}: {root / 'runs'}/*/tracer-{run_id}.json "
-                            "does not exist")
-    if len(found) > 1:
-        raise ArtifactError(f"run {run_id} is recorded twice: {', '.join(map(str, found))}")
-    recorded = _parse(found[0], _read(found[0]), TracerRun)
-    paths = run_paths(recorded.as_of, run_id)
+    found = find_tracer_run(root, run_id)
+    recorded = parse_artifact(found, read_bytes(found), TracerRun)
+    paths = tracer_run_paths(recorded.as_of, run_id)
     inputs_path, bars_path = root / paths["inputs"], root / paths["bars"]
-    inputs_bytes, bars_bytes = _read(inputs_path), _read(bars_path)
+    inputs_bytes, bars_bytes = read_bytes(inputs_path), read_bytes(bars_path)
     problems = [
         f"{name}: sha256 does not match the run's manifest (changed after the run)"
         for name, data in ((paths["inputs"], inputs_bytes), (paths["bars"], bars_bytes))
         if recorded.manifest.files.get(name) != sha256_hex(data)
     ]
-    inputs = _parse(inputs_path, inputs_bytes, RunInputs)
+    inputs = parse_artifact(inputs_path, inputs_bytes, RunInputs)
     if inputs.run_id != run_id:
         raise ArtifactError(f"{inputs_path}: records run {inputs.run_id}, not {run_id}")
     return Record(recorded, inputs, inputs_bytes, _bars(bars_path, bars_bytes, recorded.symbol),
@@ -349,25 +344,6 @@ def _diff(recorded: Any, replayed: Any, path: str) -> list[str]:
 def _short(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ArtifactError(f"{path}: missing (the run's record is incomplete)") from None
-    except OSError as e:
-        raise ArtifactError(f"{path}: unreadable ({e.strerror})") from None
-
-
-def _parse(path: Path, data: bytes, model: type[Any]) -> Any:
-    try:
-        return model.model_validate_json(data)
-    except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise ArtifactError(f"{path}: not a valid {model.__name__} record ({e.error_count()} "
-                            f"errors; first at {where}: {first['msg']})") from None
 
 
 def _bars(path: Path, data: bytes, symbol: str) -> pd.DataFrame:

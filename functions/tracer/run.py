@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,8 +32,11 @@ from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
 from shared.signal.engine import Decided, SignalEngine
 from shared.store.atomic import parquet_bytes
+from shared.store.identity import code_version
+from shared.store.identity import run_id as derive_run_id
+from shared.store.layout import tracer_run_paths as run_paths
 
-__all__ = ["TracerRequest", "TracerResult", "code_version", "run", "run_paths"]
+__all__ = ["TracerRequest", "TracerResult", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,19 +57,6 @@ class TracerResult:
     inputs: RunInputs
     bars: pd.DataFrame  # with a ``symbol`` column, as written to Parquet
     bars_parquet: bytes
-
-
-def code_version() -> str:
-    try:
-        return importlib.metadata.version("tracer-bullet")
-    except importlib.metadata.PackageNotFoundError:
-        return "0+unknown"
-
-
-def run_paths(as_of: datetime, run_id: str) -> dict[str, str]:
-    """Artifact paths of a run, relative to the artifacts root."""
-    base = f"runs/{as_of:%Y-%m-%d}/tracer-{run_id}"
-    return {"run": f"{base}.json", "inputs": f"{base}.inputs.json", "bars": f"{base}.bars.parquet"}
 
 
 def run(
@@ -111,11 +100,9 @@ def run(
         digested["sentiment_checks"] = checks
     inputs_digest = sha256_hex(canonical_json(digested))[:16]
     cfg_digest = config_digest(effective_config)
-    run_id = sha256_hex(canonical_json({
-        "as_of": as_of, "code_version": code_version(), "config": cfg_digest,
-        "feed": sources.feed_name, "inputs": inputs_digest, "seed": request.seed,
-        "symbol": symbol,
-    }))[:16]
+    run_id = derive_run_id(as_of=as_of, code_version=code_version(), config=cfg_digest,
+                           feed=sources.feed_name, inputs=inputs_digest, seed=request.seed,
+                           symbol=symbol)
     paths = run_paths(as_of, run_id)
     inputs = RunInputs(
         run_id=run_id, as_of=as_of, feed=sources.feed_name, symbols=(symbol,),

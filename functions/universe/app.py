@@ -15,7 +15,6 @@ from functions.universe.merge import merge_all
 from functions.universe.notify import deliver, write_step_summary
 from functions.universe.persist import (
     load_universe_prior_triggers,
-    run_path,
     write_finalized,
     write_partial,
 )
@@ -30,6 +29,7 @@ from shared.config import project_root
 from shared.contracts.universe import UniverseRun, UniverseShard
 from shared.gitinfo import git_sha
 from shared.reason_codes import default_registry
+from shared.store.layout import universe_run_path
 from shared.universe.config import UniverseConfig, load_universe_config
 from shared.universe.sharding import Shard
 
@@ -118,4 +118,4 @@ def merge_universe(artifacts_dir: Path) -> list[UniverseRun]:
 
 
 def run_file(run: UniverseRun) -> str:
-    return run_path(run.as_of, run.run_id)
+    return universe_run_path(run.as_of, run.run_id)

@@ -19,7 +19,7 @@ from functions.universe.persist import partial_path, write_finalized
 from functions.universe.run import Finalized, finalize
 from shared.contracts.universe import UniverseShard
 from shared.errors import ArtifactError
-from shared.universe.sharding import SHARDS_DIR
+from shared.store.layout import SHARDS_DIR
 
 __all__ = ["check_set", "find_sets", "load_set", "merge_all"]
 

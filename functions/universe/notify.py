@@ -7,16 +7,13 @@ for sharded and unsharded runs) before it is delivered.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from functions.notify import send_parts, telegram_configured
 from shared.contracts.universe import UniverseRun
-from shared.errors import ArtifactError
+from shared.store.readers import latest_universe_run
 from shared.universe.digest import render_step_summary
 
 __all__ = ["deliver", "find_run", "write_step_summary"]
@@ -50,23 +47,4 @@ def write_step_summary(run: UniverseRun) -> bool:
 
 def find_run(root: Path, run_id: str | None = None) -> UniverseRun:
     """The universe run ``run_id``, or the newest (by as-of, then run id) under ``root``."""
-    candidates = []
-    for path in sorted((root / "universe_runs").glob("*/*.json")):
-        if path.parent.name.startswith("_"):
-            continue
-        if run_id is not None and path.stem != run_id:
-            continue
-        try:
-            head = json.loads(path.read_bytes())
-        except (OSError, ValueError) as e:
-            raise ArtifactError(f"{path}: unreadable universe run ({e})") from e
-        if isinstance(head, dict) and head.get("type") == "universe_run":
-            candidates.append((str(head.get("as_of")), path.stem, path))
-    if not candidates:
-        wanted = f"run {run_id}" if run_id else "any universe run"
-        raise ArtifactError(f"{root / 'universe_runs'}: found no {wanted}")
-    path = max(candidates)[2]
-    try:
-        return UniverseRun.model_validate_json(path.read_bytes())
-    except ValidationError as e:
-        raise ArtifactError(f"{path}: invalid universe run ({e})") from e
+    return latest_universe_run(root, run_id)

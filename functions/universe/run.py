@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.tracer.config import TracerSettings
-from functions.tracer.run import code_version
 from functions.universe.build import UniverseSources
 from functions.universe.evaluate import symbol_record
 from shared.config import config_digest
@@ -48,6 +47,8 @@ from shared.pipeline import SymbolJob
 from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
 from shared.signal.config import SignalConfig
 from shared.signal.engine import SignalEngine
+from shared.store.identity import code_version
+from shared.store.identity import run_id as derive_run_id
 from shared.universe.config import UniverseConfig
 from shared.universe.digest import render_universe_digest
 from shared.universe.ranking import is_near_trigger, rank_records
@@ -198,10 +199,8 @@ def finalize(partials: Sequence[UniverseShard]) -> Finalized:
     inputs_digest = sha256_hex(canonical_json([[r.symbol, r.inputs_digest]
                                                for r in records]))[:16]
     configs = {"signal_bots": first.config_digest, "universe": first.universe_digest}
-    run_id = sha256_hex(canonical_json({
-        "as_of": first.as_of, "code_version": first.code_version, "config": configs,
-        "feed": first.feed, "inputs": inputs_digest, "seed": first.seed,
-    }))[:16]
+    run_id = derive_run_id(as_of=first.as_of, code_version=first.code_version, config=configs,
+                           feed=first.feed, inputs=inputs_digest, seed=first.seed)
     statuses = _provider_statuses(first.provider_setup, records)
     polymarket = _polymarket_summary(first, records, statuses)
     reasons = _degraded_reasons(records, statuses)

@@ -8,9 +8,17 @@ from pydantic import Field, NonNegativeInt
 
 from shared.contracts.base import Contract, UtcDatetime
 
-__all__ = ["CalibrationBin", "EvalSnapshot", "MetricsSection"]
+__all__ = [
+    "BootstrapSettings",
+    "CalibrationBin",
+    "EvalSnapshot",
+    "MetricsSection",
+    "ObservationCounts",
+]
 
 Interval = tuple[float | None, float | None]
+# An interval is null when its statistic is undefined (outcomes that never vary).
+OptionalInterval = Interval | None
 
 
 class CalibrationBin(Contract):
@@ -39,17 +47,17 @@ class MetricsSection(Contract):
     brier_skill_vs_market: float | None = None
     excluded_no_climatology: NonNegativeInt | None = None
     calibration: tuple[CalibrationBin, ...] = ()
-    ci: dict[str, Interval] = Field(default_factory=dict)
+    ci: dict[str, OptionalInterval] = Field(default_factory=dict)
     note: str | None = None
 
 
-class _Bootstrap(Contract):
+class BootstrapSettings(Contract):
     level: float = Field(gt=0.0, lt=1.0)
     n_resamples: NonNegativeInt
     seed: int
 
 
-class _Observations(Contract):
+class ObservationCounts(Contract):
     resolved: NonNegativeInt
     voided: NonNegativeInt
     unresolved: NonNegativeInt
@@ -61,14 +69,14 @@ class EvalSnapshot(Contract):
     type: Literal["eval_snapshot"] = "eval_snapshot"
     kind: str = Field(min_length=1)
     as_of: UtcDatetime
-    observations: _Observations
+    observations: ObservationCounts
     price: MetricsSection
     last_7d: MetricsSection | None = None
     polymarket: MetricsSection | None = None
     verdict: str = Field(min_length=1)
     verdict_polymarket: str | None = None
     feeds: tuple[str, ...]
-    bootstrap: _Bootstrap
+    bootstrap: BootstrapSettings
     definitions: dict[str, str]
     meaningful_min_n: NonNegativeInt
     data_warning: str | None = None

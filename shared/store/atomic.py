@@ -1,9 +1,15 @@
-"""Write files so that a crash never leaves half of one: temp file in the same folder, then
-``os.replace``. A set of files is written as a batch: all are rendered and validated first,
-and only then moved into place."""
+"""The one atomic writer: a crash never leaves half a file.
+
+Each file goes to a temp file in the same folder (``.<name>.<random>.tmp``), is flushed and
+fsynced, then renamed over the target with ``os.replace``; the folder is fsynced so the rename
+survives a power cut. On any failure the temp file is removed. A set of files is written as
+a batch (:func:`commit_files`): all are rendered (and, in :mod:`shared.store.write`,
+validated) first, and only then moved into place.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -15,16 +21,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["PendingFile", "atomic_write_bytes", "commit_files", "parquet_bytes"]
+__all__ = [
+    "PendingFile",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "commit_files",
+    "parquet_bytes",
+]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (same-directory temp file + rename)."""
+    """Write ``data`` to ``path`` atomically (same-directory temp file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        Path(tmp).chmod(0o666 & ~_umask())  # mkstemp makes 0600; artifacts are plain files
         with os.fdopen(fd, "wb") as handle:
+            Path(tmp).chmod(0o666 & ~_umask())  # mkstemp makes 0600; artifacts are plain files
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -32,6 +44,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Make the rename durable; some filesystems refuse to fsync a directory, which is fine.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

@@ -8,8 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from shared.contracts import TracerRun
-from shared.errors import ArtifactError
-from shared.store.validate import iter_artifacts
+from shared.store.readers import tracer_runs_with_paths
 
 __all__ = ["rebuild_index"]
 
@@ -30,22 +29,15 @@ CREATE INDEX envelopes_by_symbol ON envelopes(symbol, as_of);
 
 
 def rebuild_index(root: Path, db_path: Path) -> dict[str, int]:
-    """Rebuild ``db_path`` from every tracer run under ``root``; returns row counts."""
+    """Rebuild ``db_path`` from every valid tracer run under ``root`` (an invalid run file is
+    skipped with a warning, see :mod:`shared.store.readers`); returns row counts."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     counts = {"runs": 0, "envelopes": 0}
     with sqlite3.connect(tmp) as conn:
         conn.executescript(_SCHEMA)
-        for path in iter_artifacts(root):
-            if path.suffix != ".json" or not path.name.startswith("tracer-"):
-                continue
-            if path.name.endswith(".inputs.json"):
-                continue
-            try:
-                run = TracerRun.model_validate_json(path.read_bytes())
-            except ValueError as e:
-                raise ArtifactError(f"{path}: not a valid tracer run ({e})") from e
+        for path, run in tracer_runs_with_paths(root):
             _insert(conn, run, path.relative_to(root).as_posix())
             counts["runs"] += 1
             counts["envelopes"] += len(run.envelopes)

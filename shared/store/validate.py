@@ -4,7 +4,8 @@ Each ``*.json`` under ``runs/``, ``universe_runs/`` and ``eval_runs/`` must pars
 known ``type``, validate against ``schemas/<type>.schema.json`` and against its pydantic
 model (which adds the cross-field invariants), and match the digests its manifest lists.
 Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular. Nothing is
-skipped: a file that cannot be checked is a problem.
+skipped: a file that cannot be checked is a problem. Before a write,
+:func:`check_artifact_bytes` also accepts ``*.png`` plots (PNG signature only).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shared.contracts import sha256_hex
 from shared.contracts.frames import validate_bars_frame
 from shared.errors import ContractViolation
 from shared.schemas.export import ARTIFACT_MODELS, render_schemas
+from shared.store.layout import ARTIFACT_ROOTS
 
 __all__ = [
     "ARTIFACT_ROOTS",
@@ -36,8 +38,8 @@ __all__ = [
     "validate_tree",
 ]
 
-ARTIFACT_ROOTS = ("runs", "universe_runs", "eval_runs")
 _CHECKED_SUFFIXES = (".json", ".parquet", ".csv")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ def check_artifact_bytes(rel: str, data: bytes) -> list[Problem]:
         return _validate_parquet(rel, data)
     if rel.endswith(".csv"):
         return _validate_csv(rel, data)
+    if rel.endswith(".png"):
+        return [] if data.startswith(_PNG_SIGNATURE) else [Problem(rel, "", "not a PNG image")]
+    if not rel.endswith(".json"):
+        return [Problem(rel, "", "no validator for this kind of file")]
     return _validate_json(rel, data, None)
 
 

@@ -6,7 +6,8 @@ uses) and 0-based numbering (``0/4`` .. ``3/4``) both partition the universe com
 disjointly; ``4/4`` and ``0/4`` are the same slice.
 
 Partials of one run sit together under
-``universe_runs/_shards/<as_of %Y%m%dT%H%M%SZ>-<universe digest>/shard-<i mod n>-of-<n>.json``.
+``universe_runs/_shards/<as_of %Y%m%dT%H%M%SZ>-<universe digest>/shard-<i mod n>-of-<n>.json``
+(spelled in :mod:`shared.store.layout`).
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from shared.errors import ConfigError
 
-__all__ = ["SHARDS_DIR", "Shard", "parse_shard", "shard_file_name", "shard_set_dir"]
+__all__ = ["Shard", "parse_shard"]
 
-SHARDS_DIR = "universe_runs/_shards"
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 T = TypeVar("T")
 
@@ -56,12 +55,3 @@ def parse_shard(text: str) -> Shard:
     if not 0 <= index <= count:
         raise ConfigError(f"--shard {text}: the index must be between 0 and {count}")
     return Shard(index, count)
-
-
-def shard_set_dir(as_of: datetime, universe_digest: str) -> str:
-    """The folder (relative to the artifacts root) of one run's partials."""
-    return f"{SHARDS_DIR}/{as_of:%Y%m%dT%H%M%SZ}-{universe_digest}"
-
-
-def shard_file_name(shard: Shard) -> str:
-    return f"shard-{shard.position}-of-{shard.count}.json"

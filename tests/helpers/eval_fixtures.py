@@ -27,6 +27,7 @@ from shared.contracts import (
     sha256_hex,
 )
 from shared.contracts.frames import BAR_COLUMNS, empty_bars_frame
+from shared.store.layout import tracer_run_paths
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -152,8 +153,8 @@ def make_tracer_run(
 
 
 def write_run(artifacts_dir: Path, run: TracerRun) -> Path:
-    """Write a run where the pipeline writes it: ``runs/<YYYY-MM-DD>/<run_id>.json``."""
-    path = artifacts_dir / "runs" / run.as_of.strftime("%Y-%m-%d") / f"{run.run_id}.json"
+    """Write a run where the pipeline writes it: ``runs/<YYYY-MM-DD>/tracer-<run_id>.json``."""
+    path = artifacts_dir / tracer_run_paths(run.as_of, run.run_id)["run"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(canonical_json(run), encoding="utf-8")
     return path
