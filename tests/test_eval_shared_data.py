@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from shared.evaluation.records import (
     parse_utc,
 )
 from shared.evaluation.resolve import resolve_market
-from tests.helpers.eval_fixtures import shared_data_dir
+from tests.helpers.data import data_file
 
 pytestmark = pytest.mark.shared_data
 
@@ -33,19 +32,9 @@ FORECASTBENCH = "forecastbench-prediction-markets/market_questions_resolved.csv"
 GAMMA = "polymarket-gamma-resolved-snapshot-2026-04/resolved_markets.csv"
 
 
-def _data_file(relative: str) -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("../shared/data is absent (set TB_SHARED_DATA to run real-data tests)")
-    path = root / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} is absent from the shared data folder")
-    return path
-
-
 @pytest.fixture(scope="module")
 def forecastbench_report() -> dict[str, Any]:
-    path = _data_file(FORECASTBENCH)
+    path = data_file(FORECASTBENCH)
     result = CliRunner().invoke(
         group,
         [
@@ -77,7 +66,7 @@ def _assert_same_as_sklearn(figures: dict[str, Any], p: np.ndarray, y: np.ndarra
 
 
 def test_forecastbench_all_rows_match_sklearn(forecastbench_report: dict[str, Any]) -> None:
-    frame = pd.read_csv(_data_file(FORECASTBENCH))
+    frame = pd.read_csv(data_file(FORECASTBENCH))
     assert forecastbench_report["bad_rows"] == []
     _assert_same_as_sklearn(
         forecastbench_report,
@@ -102,7 +91,7 @@ def test_forecastbench_per_source_matches_sklearn_and_reference(
     log_loss_ref: float,
     base_rate: float,
 ) -> None:
-    frame = pd.read_csv(_data_file(FORECASTBENCH))
+    frame = pd.read_csv(data_file(FORECASTBENCH))
     rows = frame[frame["source"] == source]
     figures = forecastbench_report["cohorts"][source]
     _assert_same_as_sklearn(
@@ -116,7 +105,7 @@ def test_forecastbench_per_source_matches_sklearn_and_reference(
 
 
 def _gamma_rows() -> pd.DataFrame:
-    return pd.read_csv(_data_file(GAMMA))
+    return pd.read_csv(data_file(GAMMA))
 
 
 def _resolution(row: pd.Series) -> MarketResolution:

@@ -24,7 +24,6 @@ from shared.providers.replay import (
     load_cryptonews_csv,
     load_narratives_file,
     load_news_file,
-    shared_data_dir,
 )
 from shared.providers.replay_loaders import (
     load_bars_file,
@@ -32,6 +31,7 @@ from shared.providers.replay_loaders import (
     load_yahoo_daily_csv,
     read_csv_lines,
 )
+from tests.helpers.data import require_data_dir
 
 T0 = datetime(2022, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -594,35 +594,25 @@ def test_replay_narratives_search_matches_brute_force(
     assert found == expected
 
 
-def test_shared_data_dir_env_override_returned(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TB_SHARED_DATA", str(tmp_path))
-    assert shared_data_dir() == tmp_path
-
-
-def test_shared_data_dir_env_missing_dir_raises_config_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TB_SHARED_DATA", str(tmp_path / "absent"))
-    with pytest.raises(ConfigError, match="TB_SHARED_DATA"):
-        shared_data_dir()
-
-
 def test_default_replay_feed_without_files_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Bitstamp_BTCUSD_1h.csv"):
         default_replay_feed(tmp_path)
 
 
-# ----------------------------------------------------------------- real data (../shared/data)
+def test_default_replay_feed_missing_data_dir_names_it_and_the_env_var(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TB_DATA_DIR", str(tmp_path / "absent"))
+    with pytest.raises(ConfigError, match=r"absent does not exist; set TB_DATA_DIR"):
+        default_replay_feed()
+
+
+# ----------------------------------------------------------------- real data (TB_DATA_DIR)
 
 
 @pytest.fixture(scope="module")
 def shared_data() -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("../shared/data not found; set TB_SHARED_DATA")
-    return root
+    return require_data_dir()
 
 
 def _raw_cdd(path: Path) -> pd.DataFrame:

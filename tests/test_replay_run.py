@@ -17,7 +17,6 @@ from functions.cli import cli
 from functions.tracer.replay import replay_run
 from shared.contracts import RunInputs, TracerRun, canonical_json, sha256_hex
 from shared.errors import ArtifactError
-from shared.providers.replay import shared_data_dir
 from shared.settings import uninstall_redaction
 from tests.helpers.live_servers import SECRETS, LiveServices
 from tests.helpers.tree import tb
@@ -116,8 +115,6 @@ def test_replay_run_with_timings_normalises_latencies(tmp_path: Path) -> None:
 
 @pytest.mark.shared_data
 def test_replay_offline_replay_feed_run_is_identical(tmp_path: Path) -> None:
-    if shared_data_dir() is None:
-        pytest.skip("../shared/data is not beside the repo")
     run_id = _run(tmp_path, "--feed", "replay", as_of="2022-06-15T12:00:00Z")
     assert replay_run(run_id, tmp_path).identical is True
 

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from functions.cli import cli
 from functions.study.app import study
 from shared.bots.timeline import record_timeline
-from shared.providers.replay import shared_data_dir
 
 FIELDS = {"triggers", "resolved", "hits", "hit_rate", "base_rate", "suppressed"}
 
@@ -87,8 +86,6 @@ def test_recorded_decisions_have_number_free_lines_backed_by_recorded_numbers() 
 
 @pytest.mark.shared_data
 def test_study_runs_on_the_real_replay() -> None:
-    if shared_data_dir() is None:
-        pytest.skip("../shared/data not found; set TB_SHARED_DATA")
     doc = study(feed="replay", seed=7, start=datetime(2022, 1, 10, tzinfo=UTC),
                 end=datetime(2022, 2, 10, tzinfo=UTC), symbol="BTC-USD", synthetic_edge=None)
     assert doc["decisions"] == 31 * 24 + 1
@@ -105,7 +102,7 @@ def test_study_replay_without_files_is_a_clear_error(tmp_path: Path,
     home = tmp_path / "home"
     shutil.copytree(project_root() / "config", home / "config")
     cfg = home / "config" / "tracer.yaml"
-    cfg.write_text(cfg.read_text().replace("../shared/data/", "missing/"))
+    cfg.write_text(cfg.read_text().replace("crypto-bitstamp-cdd-2022/", "missing/"))
     monkeypatch.setenv("TB_HOME", str(home))
     project_root.cache_clear()
     try:
@@ -115,4 +112,5 @@ def test_study_replay_without_files_is_a_clear_error(tmp_path: Path,
     finally:
         project_root.cache_clear()
     assert result.exit_code == 1
-    assert "replay files not found" in result.output
+    assert "datasets not found: missing/Bitstamp_BTCUSD_1h.csv" in result.output
+    assert "TB_DATA_DIR" in result.output

@@ -23,7 +23,6 @@ from functions.universe.app import run_universe
 from functions.universe.polymarket_sources import FixturePolymarket, polymarket_slugs
 from shared.contracts import Narrative
 from shared.contracts.universe import PolymarketComparison
-from shared.providers.replay import shared_data_dir
 from shared.store.validate import validate_tree
 from shared.universe.config import PolymarketRules
 from shared.universe.polymarket import (
@@ -38,11 +37,12 @@ from shared.universe.polymarket import (
     prob_touch,
     quality_exclusion,
 )
+from tests.helpers.data import data_file
 from tests.test_universe_support import AS_OF, FIXTURE, SETTINGS, small_universe
 
 RULES = PolymarketRules()
 
-# Real questions, verbatim from the Gamma snapshot in ../shared/data (resolved_markets.csv).
+# Real questions, verbatim from the Gamma snapshot in the data dir (resolved_markets.csv).
 REAL_QUESTIONS = [
     ("Ethereum above 2,250 on April 24, 12AM ET?", Threshold("above", 2250.0)),
     ("Bitcoin above 75,600 on April 24, 12AM ET?", Threshold("above", 75600.0)),
@@ -82,11 +82,7 @@ def test_parse_threshold_ambiguous_questions_are_excluded(question: str) -> None
 
 @pytest.mark.shared_data
 def test_parse_threshold_over_the_real_gamma_snapshot() -> None:
-    data = shared_data_dir()
-    path = data / "polymarket-gamma-resolved-snapshot-2026-04" / "resolved_markets.csv" \
-        if data else None
-    if path is None or not path.is_file():
-        pytest.skip("../shared/data/polymarket-gamma-resolved-snapshot-2026-04 is absent")
+    path = data_file("polymarket-gamma-resolved-snapshot-2026-04/resolved_markets.csv")
     with path.open(encoding="utf-8", newline="") as handle:
         questions = [row["question"] for row in csv.DictReader(handle)
                      if row["category"] in ("Crypto", "Finance")]

@@ -54,7 +54,7 @@ def _build_feed(name: str, seed: int) -> MarketFeed:
         from shared.providers.replay import default_replay_feed
     except ImportError as e:
         raise click.ClickException("the replay feed is not available in this build") from e
-    replay: MarketFeed = default_replay_feed()  # ConfigError when ../shared/data is absent
+    replay: MarketFeed = default_replay_feed()  # ConfigError naming TB_DATA_DIR when absent
     return replay
 
 

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from functions.tracer.config import TracerSettings
-from shared.config import project_root
 from shared.contracts import ProviderState
+from shared.datadir import resolve_data_paths
 from shared.errors import ConfigError
 from shared.pipeline.sources import ProviderHealth, Sources
 from shared.providers.synthetic import SyntheticFeed
 from shared.sentiment.offline import OfflineScorer
 
-__all__ = ["FEEDS", "build_offline_sources", "resolve_data_path"]
+__all__ = ["FEEDS", "build_offline_sources"]
 
 FEEDS = ("synthetic", "replay")
-
-
-def resolve_data_path(value: str) -> Path:
-    """A config path: absolute, or relative to the project root."""
-    path = Path(value)
-    return path if path.is_absolute() else (project_root() / path).resolve()
 
 
 def build_offline_sources(
@@ -42,16 +34,14 @@ def build_offline_sources(
         replay = config.tracer.replay
         if not replay.bars:
             raise ConfigError("config/tracer.yaml: replay.bars lists no files")
-        missing = [p for p in [*replay.bars.values(), *replay.news]
-                   if not resolve_data_path(p).is_file()]
-        if missing:
-            raise ConfigError(
-                "config/tracer.yaml: replay files not found: " + ", ".join(missing)
-                + " (the public data set belongs in ../shared/data beside the repo)"
-            )
+        symbols = list(replay.bars)
+        try:
+            paths = resolve_data_paths([*replay.bars.values(), *replay.news])
+        except ConfigError as e:
+            raise ConfigError(f"config/tracer.yaml: replay: {e}") from e
         feed_obj = ReplayFeed.from_paths(
-            bars_files={s: resolve_data_path(p) for s, p in replay.bars.items()},
-            news_files=[resolve_data_path(p) for p in replay.news],
+            bars_files=dict(zip(symbols, paths, strict=False)),
+            news_files=paths[len(symbols):],
             fetch_delay_mins=replay.fetch_delay_mins,
         )
         board.set("replay", ProviderState.OFFLINE, "recorded files")

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from functions.tracer.build import build_offline_sources, resolve_data_path
+from functions.tracer.build import build_offline_sources
 from functions.tracer.config import TracerSettings
 from functions.universe.polymarket_sources import (
     FixturePolymarket,
     LivePolymarket,
     PolymarketSource,
 )
+from shared.config import project_root
 from shared.contracts import Narrative, ProviderState, ProviderStatus, Timeframe
 from shared.errors import ConfigError
 from shared.pipeline.sources import Sources
@@ -150,7 +151,8 @@ def _polymarket(config: UniverseConfig, *, live: bool, fixture: Path | None
                                 history_hours=rules.max_price_age_hours, perplexity=helper)
         return source, ProviderStatus(provider="polymarket", state=ProviderState.OK,
                                       detail=source.detail)
-    path = fixture or (resolve_data_path(rules.fixture) if rules.fixture else None)
+    # a recorded fixture ships with the repo: relative to the project root, not the data dir
+    path = fixture or (project_root() / rules.fixture if rules.fixture else None)
     if path is None:
         return None, ProviderStatus(provider="polymarket", state=ProviderState.SKIPPED,
                                     detail="offline: no --live and no recorded fixture")

@@ -25,7 +25,6 @@ Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from shared.contracts import Narrative, Timeframe, format_utc, sha256_hex
+from shared.datadir import resolve_data_paths
 from shared.errors import ConfigError, ContractViolation
 from shared.providers.replay_loaders import load_bars_file, read_csv_lines
 
@@ -52,7 +52,6 @@ __all__ = [
     "load_cryptonews_csv",
     "load_narratives_file",
     "load_news_file",
-    "shared_data_dir",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,18 +75,6 @@ _CRYPTONEWS_COLUMNS = ("date", "source", "subject", "text", "title", "url")
 _OWN_CSV_COLUMNS = ("narrative_id", "headline", "source", "symbols", "published_at", "fetched_at")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-def shared_data_dir() -> Path | None:
-    """``$TB_SHARED_DATA`` if set (it must exist), else ``<repo root>/../shared/data`` or None."""
-    configured = os.environ.get("TB_SHARED_DATA")
-    if configured:
-        path = Path(configured).expanduser()
-        if not path.is_dir():
-            raise ConfigError(f"TB_SHARED_DATA={configured!r} is not a directory")
-        return path
-    candidate = Path(__file__).resolve().parents[3] / "shared" / "data"
-    return candidate if candidate.is_dir() else None
 
 
 def load_cryptonews_csv(
@@ -428,12 +415,13 @@ def _to_ns(value: datetime, name: str) -> int:
 
 
 def default_replay_feed(
-    shared_data: Path | None = None, *, fetch_delay_mins: float = 5.0
+    base_dir: Path | None = None, *, fetch_delay_mins: float = 5.0
 ) -> ReplayFeed:
-    """The replay feed over ``../shared/data``: Bitstamp BTC/ETH hourly and the crypto news."""
-    root = shared_data or shared_data_dir()
-    if root is None:
-        raise ConfigError("../shared/data not found; set TB_SHARED_DATA")
-    return ReplayFeed.from_paths(
-        DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=root, fetch_delay_mins=fetch_delay_mins
-    )
+    """The replay feed over the data directory (:mod:`shared.datadir`, or ``base_dir``):
+    Bitstamp BTC/ETH hourly and the crypto news."""
+    if base_dir is not None:
+        return ReplayFeed.from_paths(DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=base_dir,
+                                     fetch_delay_mins=fetch_delay_mins)
+    paths = resolve_data_paths([*DEFAULT_BARS_FILES.values(), *DEFAULT_NEWS_FILES])
+    bars = dict(zip(DEFAULT_BARS_FILES, paths, strict=False))
+    return ReplayFeed.from_paths(bars, paths[len(bars):], fetch_delay_mins=fetch_delay_mins)

@@ -4,7 +4,7 @@ Every loader returns a frame that passed :func:`validate_bars_frame`: sorted by 
 unique starts, ``datetime64[ns, UTC]`` times, ``volume`` in units of the asset (coins,
 shares). Errors name the file and the 1-based line (``path:line``; Parquet: ``row``).
 
-CryptoDataDownload (CDD) exports, decisions per quirk of ``../shared/data`` (see SOURCE.md):
+CryptoDataDownload (CDD) exports, decisions per quirk of the public data set (see SOURCE.md):
 
 * Banner line (``https://www.CryptoDataDownload.com``): skipped when line 1 is not a CSV
   header; the ETH file has none.

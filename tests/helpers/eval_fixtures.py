@@ -171,16 +171,3 @@ def momentum_p(frame: pd.DataFrame, as_of: datetime, *, lookback_hours: int = 6)
 
 def hours(n: int) -> timedelta:
     return timedelta(hours=n)
-
-
-def shared_data_dir() -> Path | None:
-    """``shared/data`` beside the repo root (or ``$TB_SHARED_DATA``), if it exists."""
-    import os
-
-    override = os.environ.get("TB_SHARED_DATA")
-    root = (
-        Path(override)
-        if override
-        else Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-    )
-    return root if root.is_dir() else None
