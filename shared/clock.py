@@ -7,7 +7,7 @@ pins them with a fixed time:
 - offline, no ``--as-of``: :func:`offline_as_of`, now floored to the hour, so every rerun
   within the hour decides at the same time and writes the same bytes;
 - ``tb run --live``, no ``--as-of``: :func:`after_fetch_as_of`, the first whole second
-  after the data was fetched (fetch first, then decide: :mod:`functions.tracer.prefetch`),
+  after the data was fetched (fetch first, then decide: :mod:`shared.pipeline.prefetch`),
   so everything fetched was available at the decision time;
 - ``tb universe run --live`` and the universe workflow's plan: :func:`universe_live_as_of`,
   now floored to the minute plus :data:`UNIVERSE_LEAD`. Shards fetch before that time, so

@@ -37,7 +37,7 @@ def test_bot_fixture_gives_expected_envelope(name: str, kind: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(BOTS))
 def test_bot_recorded_timeline_is_reproduced(name: str) -> None:
-    from shared.bots.timeline import envelope_line, record_timeline
+    from shared.pipeline.timeline import envelope_line, record_timeline
 
     entry = BOTS[name]
     recorded = entry.timeline_path.read_text(encoding="utf-8").splitlines()

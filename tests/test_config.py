@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from functions.tracer.config import TracerConfig, load_tracer_config
 from shared.bots.divergence import DivergenceConfig
 from shared.config import load_yaml_model
 from shared.errors import ConfigError
+from shared.pipeline.settings import TracerConfig, load_pipeline_settings
 from shared.signal.config import BotFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_load_tracer_config_shipped_files_are_valid() -> None:
-    cfg = load_tracer_config(ROOT / "config")
+    cfg = load_pipeline_settings(ROOT / "config")
     assert cfg.tracer.symbol == "BTC-USD"
     assert cfg.bots.params("divergence").horizon_hours > 0
     assert set(cfg.bots.bots) >= {"divergence", "trend_guard", "cooldown", "sizing"}
@@ -85,4 +85,4 @@ def test_tracer_config_yaml_syntax_error_names_line(config_copy: Path) -> None:
 
 def test_tracer_config_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        load_tracer_config(tmp_path)
+        load_pipeline_settings(tmp_path)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from functions.tracer.build import build_offline_sources
-from functions.tracer.config import ReplayFiles, load_tracer_config
 from shared.config import project_root
 from shared.datadir import data_dir, data_dir_if_present, resolve_data_path, resolve_data_paths
 from shared.errors import ConfigError
+from shared.pipeline.build import build_offline_sources
+from shared.pipeline.settings import ReplayFiles, load_pipeline_settings
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_missing_data_dir_says_it_does_not_exist(
 
 
 def test_replay_config_with_old_style_path_names_the_file_and_new_form(data: Path) -> None:
-    settings = load_tracer_config()
+    settings = load_pipeline_settings()
     old = ReplayFiles(bars={"BTC-USD": "../shared/data/set/bars.csv"})
     config = settings.model_copy(
         update={"tracer": settings.tracer.model_copy(update={"replay": old})}
@@ -145,6 +145,6 @@ def test_replay_config_with_old_style_path_names_the_file_and_new_form(data: Pat
 
 @pytest.mark.shared_data
 def test_shipped_replay_config_resolves_in_the_data_dir() -> None:
-    replay = load_tracer_config().tracer.replay
+    replay = load_pipeline_settings().tracer.replay
     paths = resolve_data_paths([*replay.bars.values(), *replay.news])
     assert all(p.is_file() and p.is_relative_to(data_dir()) for p in paths)

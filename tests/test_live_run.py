@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from functions.cli import cli
-from functions.tracer.live import NEWS_FETCHED_AFTER_AS_OF, LiveNews, LiveStatusBoard, merge_status
 from shared.contracts import Narrative, ProviderState, ProviderStatus, RunInputs, TracerRun
 from shared.errors import ProviderError
+from shared.pipeline.live import NEWS_FETCHED_AFTER_AS_OF, LiveNews, LiveStatusBoard, merge_status
 from shared.providers import perplexity
 from shared.providers._http import ModelOutputInvalid, TransientHttpError
 from shared.reason_codes import Severity, default_registry
@@ -378,7 +378,7 @@ def test_live_board_keeps_the_worse_state_and_info_codes_out_of_degraded_reasons
 def test_live_run_logs_which_sources_are_live(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="functions.tracer.live")
+    caplog.set_level(logging.INFO, logger="shared.pipeline.live")
     with LiveServices() as services:
         env = {k: v for k, v in services.env(tmp_path / "cache").items()
                if k not in ("PPLX_API_KEY", "HF_TOKEN")}

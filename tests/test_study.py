@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from functions.cli import cli
 from functions.study.app import study
-from shared.bots.timeline import record_timeline
+from shared.pipeline.timeline import record_timeline
 
 FIELDS = {"triggers", "resolved", "hits", "hit_rate", "base_rate", "suppressed"}
 

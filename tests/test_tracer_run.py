@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from functions.cli import cli
-from functions.tracer.build import build_offline_sources
-from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import write_result
 from functions.tracer.run import TracerRequest, run
 from shared.contracts import EnvelopeStatus, Narrative, ProviderState, Timeframe, TracerRun
 from shared.errors import ArtifactError, TransientProviderError
+from shared.pipeline.build import build_offline_sources
+from shared.pipeline.settings import load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.store.atomic import parquet_bytes
 from shared.store.validate import validate_tree
@@ -127,7 +127,7 @@ def test_tb_run_out_of_range_config_fails_naming_file_key_range(tmp_path: Path) 
 
 
 def _request() -> TracerRequest:
-    return TracerRequest(as_of=T0, seed=7, settings=load_tracer_config(ROOT / "config"))
+    return TracerRequest(as_of=T0, seed=7, settings=load_pipeline_settings(ROOT / "config"))
 
 
 def test_write_result_invalid_bars_writes_nothing(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from functions.tracer.config import load_tracer_config
+from shared.pipeline.settings import load_pipeline_settings
 from shared.universe.config import UniverseConfig, load_universe_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +16,7 @@ FIXTURE = ROOT / "tests" / "fixtures" / "polymarket_universe"
 AS_OF = datetime(2026, 3, 3, 18, tzinfo=UTC)
 AS_OF_TEXT = "2026-03-03T18:00:00Z"
 # Loaded once: tests compare runs, so they must not see a config edited between two runs.
-SETTINGS = load_tracer_config(ROOT / "config")
+SETTINGS = load_pipeline_settings(ROOT / "config")
 
 SMALL_UNIVERSE = """\
 asset_classes:

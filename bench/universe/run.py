@@ -62,10 +62,10 @@ def bench_universe(size: int, history_hours: int) -> Any:
 
 
 def _child(size: int, history_hours: int, as_of: datetime, repeats: int) -> dict[str, Any]:
-    from functions.tracer.config import load_tracer_config
     from functions.universe.app import run_universe
+    from shared.pipeline.settings import load_pipeline_settings
 
-    settings = load_tracer_config(ROOT / "config")
+    settings = load_pipeline_settings(ROOT / "config")
     walls, size_bytes = [], 0
     if size:
         universe = bench_universe(size, history_hours)

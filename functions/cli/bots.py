@@ -25,7 +25,7 @@ def record_timeline_command(name: str) -> None:
         tb bots record-timeline divergence
     """
     from shared.bots.registry import BOTS
-    from shared.bots.timeline import write_timeline
+    from shared.pipeline.timeline import write_timeline
 
     if name not in BOTS:
         raise click.BadParameter(f"unknown bot (known: {', '.join(sorted(BOTS))})",

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from functions.study.run import run_study
-from functions.tracer.build import build_offline_sources
-from functions.tracer.config import load_tracer_config
 from shared.pipeline import SymbolJob
+from shared.pipeline.build import build_offline_sources
+from shared.pipeline.settings import load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.signal.engine import SignalEngine
 
@@ -20,7 +20,7 @@ NOTE = ("Measured on past or synthetic data; says nothing about live performance
 
 def study(*, feed: str, seed: int, start: datetime, end: datetime, symbol: str | None,
           synthetic_edge: float | None) -> dict[str, Any]:
-    settings = load_tracer_config()
+    settings = load_pipeline_settings()
     sources = build_offline_sources(feed, seed=seed, config=settings,
                                     synthetic_edge=synthetic_edge)
     engine = SignalEngine(settings.signal, settings.bots, default_registry())

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from functions.tracer.build import build_offline_sources
-from functions.tracer.config import load_tracer_config
 from functions.tracer.persist import load_prior_triggers, write_result
-from functions.tracer.prefetch import prefetch_sources
 from functions.tracer.run import TracerRequest, run
 from shared import clock
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.gitinfo import git_sha
+from shared.pipeline.build import build_offline_sources
+from shared.pipeline.prefetch import prefetch_sources
+from shared.pipeline.settings import load_pipeline_settings
 from shared.pipeline.sources import Sources
 from shared.reason_codes import default_registry
 from shared.store.layout import tracer_run_paths
@@ -51,13 +51,13 @@ def run_tracer(
 
     ``as_of=None`` means now: for an offline run the current hour (floored, so reruns in
     the hour are identical); for a live run the first whole second after its data was
-    fetched (see :mod:`shared.clock` and :mod:`functions.tracer.prefetch`)."""
-    from functions.notify import deliver_tracer
+    fetched (see :mod:`shared.clock` and :mod:`shared.pipeline.prefetch`)."""
+    from functions.tracer.notify import deliver_tracer
 
-    settings = load_tracer_config()
+    settings = load_pipeline_settings()
     if sources is None:
         if live:
-            from functions.tracer.live import build_live_sources
+            from shared.pipeline.live import build_live_sources
 
             sources = build_live_sources(seed=seed, config=settings)
         else:

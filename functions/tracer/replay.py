@@ -34,8 +34,6 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from functions.tracer.config import TracerConfig, TracerSettings
-from functions.tracer.live import LiveStatusBoard
 from functions.tracer.run import TracerRequest, run
 from shared.bots.registry import BOTS
 from shared.contracts import (
@@ -53,6 +51,8 @@ from shared.contracts import (
 )
 from shared.contracts.signal import PriorTrigger
 from shared.errors import ArtifactError, PipelineError, ProviderError
+from shared.pipeline.live import LiveStatusBoard
+from shared.pipeline.settings import PipelineSettings, TracerConfig
 from shared.pipeline.sources import CallLog, Sources
 from shared.reason_codes import default_registry
 from shared.signal.config import BotSettings, SignalConfig
@@ -185,14 +185,14 @@ def replay_sources(record: Record) -> Sources:
     )
 
 
-def replay_settings(config: dict[str, Any]) -> TracerSettings:
+def replay_settings(config: dict[str, Any]) -> PipelineSettings:
     """The effective config a run recorded, as settings (a config this code cannot load is
     an :class:`ArtifactError`)."""
     try:
         bots = {name: (Mode(entry["mode"]), BOTS[name].bot_class.config_model
                        .model_validate_json(json.dumps(entry["params"])))
                 for name, entry in config["bots"].items()}
-        return TracerSettings(
+        return PipelineSettings(
             tracer=TracerConfig.model_validate_json(json.dumps(config["tracer"])),
             signal=SignalConfig.model_validate_json(json.dumps(config["signal"])),
             bots=BotSettings(bots=bots),

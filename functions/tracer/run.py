@@ -15,7 +15,6 @@ from datetime import datetime
 import pandas as pd
 from pydantic import JsonValue
 
-from functions.tracer.config import TracerSettings
 from shared.config import config_digest
 from shared.contracts import (
     DigestMessage,
@@ -28,6 +27,7 @@ from shared.contracts import (
 from shared.contracts.frames import empty_bars_frame
 from shared.contracts.signal import PriorTrigger
 from shared.pipeline import DecisionState, Sources, SymbolDecision, SymbolJob, decide_symbol
+from shared.pipeline.settings import PipelineSettings
 from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
 from shared.signal.engine import Decided, SignalEngine
@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 class TracerRequest:
     as_of: datetime
     seed: int
-    settings: TracerSettings
+    settings: PipelineSettings
     git_sha: str = "unknown"
     symbol: str | None = None  # overrides the config's symbol
     prior_triggers: tuple[PriorTrigger, ...] = ()  # effective triggers before as_of

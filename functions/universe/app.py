@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from functions.tracer.config import TracerSettings, load_tracer_config
 from functions.universe.build import UniverseSources, build_universe_sources
 from functions.universe.merge import merge_all
 from functions.universe.notify import deliver, write_step_summary
@@ -28,6 +27,7 @@ from functions.universe.run import (
 from shared.config import project_root
 from shared.contracts.universe import UniverseRun, UniverseShard
 from shared.gitinfo import git_sha
+from shared.pipeline.settings import PipelineSettings, load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.store.layout import universe_run_path
 from shared.universe.config import UniverseConfig, load_universe_config
@@ -62,7 +62,7 @@ def run_universe(
     polymarket_fixture: Path | None = None,
     history_dir: Path | None = None,
     universe: UniverseConfig | None = None,
-    settings: TracerSettings | None = None,
+    settings: PipelineSettings | None = None,
     sources: UniverseSources | None = None,
     code_sha: str | None = None,
     progress_bar: bool | None = None,
@@ -72,7 +72,7 @@ def run_universe(
 
     ``universe``, ``settings`` (signal + bots), ``sources`` and ``code_sha`` default to the
     project's config, the sources the flags choose, and the checkout's git HEAD."""
-    settings = settings or load_tracer_config()
+    settings = settings or load_pipeline_settings()
     overrides: dict[str, Any] = {"digest": {"top_n": top_n}} if top_n else {}
     if universe is None:
         universe = load_universe_config(overrides=overrides)

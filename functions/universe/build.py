@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from functions.tracer.build import build_offline_sources
-from functions.tracer.config import TracerSettings
 from functions.universe.polymarket_sources import (
     FixturePolymarket,
     LivePolymarket,
@@ -21,6 +19,8 @@ from functions.universe.polymarket_sources import (
 from shared.config import project_root
 from shared.contracts import Narrative, ProviderState, ProviderStatus, Timeframe
 from shared.errors import ConfigError
+from shared.pipeline.build import build_offline_sources
+from shared.pipeline.settings import PipelineSettings
 from shared.pipeline.sources import Sources
 from shared.providers.synthetic import SymbolProfile, SyntheticFeed, default_profile
 from shared.universe.calendars import SessionFeed
@@ -92,7 +92,7 @@ def build_universe_sources(
     *,
     seed: int,
     config: UniverseConfig,
-    tracer: TracerSettings,
+    tracer: PipelineSettings,
     live: bool = False,
     polymarket_fixture: Path | None = None,
     synthetic_edge: float | None = None,
@@ -107,11 +107,11 @@ def build_universe_sources(
                            polymarket_status=status)
 
 
-def _base_sources(feed: str, *, seed: int, config: UniverseConfig, tracer: TracerSettings,
+def _base_sources(feed: str, *, seed: int, config: UniverseConfig, tracer: PipelineSettings,
                   live: bool, synthetic_edge: float | None) -> Sources:
     if live:
         try:
-            from functions.tracer.live import (  # type: ignore[import-not-found,unused-ignore]
+            from shared.pipeline.live import (  # type: ignore[import-not-found,unused-ignore]
                 build_live_sources,
             )
         except ImportError:

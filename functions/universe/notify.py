@@ -11,8 +11,8 @@ import logging
 import os
 from pathlib import Path
 
-from functions.notify import send_parts, telegram_configured
 from shared.contracts.universe import UniverseRun
+from shared.notify import send_parts, telegram_configured
 from shared.store.readers import latest_universe_run
 from shared.universe.digest import render_step_summary
 

@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from functions.tracer.config import TracerSettings
 from functions.universe.build import UniverseSources
 from functions.universe.evaluate import symbol_record
 from shared.config import config_digest
@@ -44,6 +43,7 @@ from shared.contracts.universe import (
     UniverseShard,
 )
 from shared.pipeline import SymbolJob
+from shared.pipeline.settings import PipelineSettings
 from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
 from shared.signal.config import SignalConfig
 from shared.signal.engine import SignalEngine
@@ -79,7 +79,7 @@ class UniverseRequest:
     as_of: datetime
     seed: int
     universe: UniverseConfig
-    settings: TracerSettings  # signal + bots (the tracer's own fields are not used)
+    settings: PipelineSettings  # signal + bots (the tracer's own fields are not used)
     shard: Shard = field(default_factory=lambda: Shard(0, 1))
     git_sha: str = "unknown"
     prior_triggers: Mapping[str, tuple[PriorTrigger, ...]] = field(default_factory=dict)

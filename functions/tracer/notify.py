@@ -1,41 +1,13 @@
-"""Deliver digests: send to Telegram when its keys are set, else print. Never fails a run."""
+"""The tracer's digest delivery: send it (:mod:`shared.notify`) and record how it went in
+the run (the delivery, Telegram's status in the manifest, ``NOTIFY_FAILED`` when it failed)."""
 
 from __future__ import annotations
 
-import logging
-import os
-
 from functions.tracer.run import TracerResult
-from shared.contracts import DigestMessage, ProviderStatus, RunManifest, TracerRun
-from shared.errors import ProviderError
+from shared.contracts import DigestMessage, RunManifest, TracerRun
+from shared.notify import send_digest, telegram_configured
 
-__all__ = ["deliver_tracer", "send_parts", "telegram_configured"]
-
-logger = logging.getLogger(__name__)
-
-
-def telegram_configured() -> bool:
-    return bool(os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("TELEGRAM_CHAT_ID"))
-
-
-def send_parts(parts: tuple[str, ...]) -> str:
-    """Send every part; returns the delivery state ("sent" or "send_failed")."""
-    return _send(parts)[0]
-
-
-# The delivery state and Telegram's status for the manifest.
-def _send(parts: tuple[str, ...]) -> tuple[str, ProviderStatus]:
-    from shared.providers.telegram import TelegramClient
-    from shared.settings import Settings
-
-    client = TelegramClient.from_settings(Settings())
-    try:
-        for part in parts:
-            client.send(part)
-    except ProviderError as e:
-        logger.warning("digest not sent: %s", e)
-        return "send_failed", client.status()
-    return "sent", client.status()
+__all__ = ["deliver_tracer"]
 
 
 def deliver_tracer(result: TracerResult) -> TracerResult:
@@ -43,7 +15,7 @@ def deliver_tracer(result: TracerResult) -> TracerResult:
     Telegram's status in the manifest, ``NOTIFY_FAILED`` when it failed)."""
     if not telegram_configured():
         return result
-    delivery, status = _send(result.run.digest.parts)
+    delivery, status = send_digest(result.run.digest.parts)
     run = result.run
     manifest = run.manifest
     statuses = sorted([*(s for s in manifest.provider_statuses if s.provider != status.provider),

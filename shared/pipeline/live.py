@@ -42,9 +42,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from functions.tracer.config import TracerSettings
 from shared.contracts import Narrative, ProviderState, ProviderStatus, SentimentScore
 from shared.errors import ArtifactError, ConfigError
+from shared.pipeline.settings import PipelineSettings
 from shared.pipeline.sources import CallLog, ProviderHealth, Sources
 from shared.providers.alpaca import AlpacaMarketData
 from shared.providers.base import MarketFeed, NewsFeed
@@ -262,7 +262,7 @@ def load_settings() -> Settings:
 
 def build_live_sources(
     seed: int,
-    config: TracerSettings,
+    config: PipelineSettings,
     *,
     settings: Settings | None = None,
     clock: Callable[[], datetime] | None = None,

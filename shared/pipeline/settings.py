@@ -1,5 +1,5 @@
-"""The tracer run's config (``config/tracer.yaml``); the signal's lives in
-``config/signal.yaml`` and ``config/bots/*.yaml`` (see :mod:`shared.signal.config`)."""
+"""Everything a run is configured by: the tracer section (``config/tracer.yaml``), the signal
+(``config/signal.yaml``) and the bots (``config/bots/*.yaml``; see :mod:`shared.signal.config`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from shared.config import config_dir, load_yaml_model
 from shared.signal.config import BotSettings, SignalConfig, load_bot_settings, load_signal_config
 
-__all__ = ["ReplayFiles", "TracerConfig", "TracerSettings", "load_tracer_config"]
+__all__ = ["ReplayFiles", "TracerConfig", "PipelineSettings", "load_pipeline_settings"]
 
 
 class _Strict(BaseModel):
@@ -30,7 +30,7 @@ class TracerConfig(_Strict):
     replay: ReplayFiles = Field(default_factory=ReplayFiles)
 
 
-class TracerSettings(BaseModel):
+class PipelineSettings(BaseModel):
     """Everything a tracer run is configured by."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -40,10 +40,10 @@ class TracerSettings(BaseModel):
     bots: BotSettings
 
 
-def load_tracer_config(directory: Path | None = None) -> TracerSettings:
+def load_pipeline_settings(directory: Path | None = None) -> PipelineSettings:
     """Load ``tracer.yaml``, ``signal.yaml`` and every ``bots/*.yaml``."""
     base = directory or config_dir()
-    return TracerSettings(
+    return PipelineSettings(
         tracer=load_yaml_model(base / "tracer.yaml", TracerConfig),
         signal=load_signal_config(base),
         bots=load_bot_settings(base),

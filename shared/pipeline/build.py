@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functions.tracer.config import TracerSettings
 from shared.contracts import ProviderState
 from shared.datadir import resolve_data_paths
 from shared.errors import ConfigError
+from shared.pipeline.settings import PipelineSettings
 from shared.pipeline.sources import ProviderHealth, Sources
 from shared.providers.synthetic import SyntheticFeed
 from shared.sentiment.offline import OfflineScorer
@@ -16,7 +16,7 @@ FEEDS = ("synthetic", "replay")
 
 
 def build_offline_sources(
-    feed: str, *, seed: int, config: TracerSettings, synthetic_edge: float | None = None
+    feed: str, *, seed: int, config: PipelineSettings, synthetic_edge: float | None = None
 ) -> Sources:
     """Sources that need no key and no network: the synthetic or the replay feed, scored
     by the offline sentiment model."""
