@@ -81,6 +81,7 @@ class PreparedBars:
     end_ns: np.ndarray
     log_close: np.ndarray
     volume: np.ndarray
+    start_ns: np.ndarray
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> PreparedBars:
@@ -89,7 +90,17 @@ class PreparedBars:
             end_ns=ordered["end"].to_numpy(dtype="datetime64[ns]").astype("int64"),
             log_close=np.log(ordered["close"].to_numpy(dtype="float64")),
             volume=ordered["volume"].to_numpy(dtype="float64"),
+            start_ns=ordered["start"].to_numpy(dtype="datetime64[ns]").astype("int64"),
         )
+
+    def between(self, start: datetime, end: datetime) -> PreparedBars:
+        """The bars a feed asked for ``[start, end]`` returns: ``start >= start`` and closed
+        by ``end`` (views, no copy). Bars are contiguous in both orders, so two binary
+        searches find them."""
+        first = int(np.searchsorted(self.start_ns, _ns(start), side="left"))
+        last = max(first, self.available(end))
+        return PreparedBars(self.end_ns[first:last], self.log_close[first:last],
+                            self.volume[first:last], self.start_ns[first:last])
 
     def available(self, as_of: datetime) -> int:
         """How many bars had closed by ``as_of``."""

@@ -32,6 +32,7 @@ from shared.contracts import (
 from shared.errors import ConfigError, ContractViolation, ProviderError
 from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
 from shared.pipeline.sources import EventKind, HealthEvent, Sources
+from shared.sentiment.base import SentimentScorer
 from shared.signal.config import BotSettings, SignalConfig
 from shared.signal.engine import Decided, SignalEngine
 from shared.universe.calendars import SessionState, trading_hours
@@ -138,7 +139,7 @@ def decide_symbol(job: SymbolJob, as_of: datetime, sources: Sources) -> SymbolDe
         bars = _fetch_bars(job, as_of, sources, events)
         _check_fresh(job, as_of, _newest_end(bars))
         narratives = _fetch_narratives(job, as_of, sources, events)
-        scores = _score(sources, narratives, events)
+        narratives, scores = _score(sources, narratives, events)
     except _Halt as halt:
         return _halted(job, as_of, halt, events, bars=bars, narratives=narratives)
     checks = _check(sources, narratives, events)
@@ -156,9 +157,11 @@ def decide_symbol(job: SymbolJob, as_of: datetime, sources: Sources) -> SymbolDe
 
 def decide_at(job: SymbolJob, as_of: datetime, bars: PreparedBars, news: PreparedNarratives,
               prior_triggers: Sequence[PriorTrigger]) -> SymbolDecision:
-    """Decide at ``as_of`` on inputs fetched for a whole period (the walk): the same session
-    check, freshness rule and engine call as :func:`decide_symbol`; the point-in-time cut is
-    the prepared arrays' own (bars ended by ``as_of``; headlines published and fetched)."""
+    """Decide at ``as_of`` on inputs fetched for a whole period (the walk): the bars
+    :func:`decide_symbol` would have fetched (the job's history, closed by ``as_of``), the
+    same session check, freshness rule and engine call; headlines are cut by the prepared
+    arrays themselves (published and fetched by ``as_of``)."""
+    bars = bars.between(as_of - timedelta(hours=job.history_hours), as_of)
     available = bars.available(as_of)
     newest = (pd.Timestamp(int(bars.end_ns[available - 1]), tz="UTC") if available else None)
     try:
@@ -231,13 +234,15 @@ def _fetch_narratives(job: SymbolJob, as_of: datetime, sources: Sources,
 
 
 def _score(sources: Sources, narratives: Sequence[Narrative], events: list[HealthEvent]
-           ) -> list[SentimentScore]:
+           ) -> tuple[list[Narrative], list[SentimentScore]]:
+    """Score with the primary model, falling back to the offline one (and saying so) when
+    the primary fails as a provider. Returns the narratives that were scored and their
+    scores, in order: a text the model raises on is rejected alone (see :func:`_score_with`)."""
     if not narratives:
-        return []
-    texts = [n.headline for n in narratives]
+        return [], []
     provider = sources.sentiment_provider
     try:
-        return sources.primary_scorer.score(texts)
+        return _score_with(sources.primary_scorer, narratives, provider, events)
     except ProviderError as e:
         logger.warning("sentiment failed: %s", e)
         events.append(HealthEvent(provider, e.reason_code, str(e), EventKind.FAILED))
@@ -246,7 +251,41 @@ def _score(sources: Sources, narratives: Sequence[Narrative], events: list[Healt
                         "the sentiment model failed with no fallback") from e
         events.append(HealthEvent(provider, "SENTIMENT_FALLBACK_OFFLINE",
                                   "scored by the offline fallback", EventKind.DEGRADED))
-        return sources.fallback_scorer.score(texts)
+        return _score_with(sources.fallback_scorer, narratives, provider, events)
+
+
+def _score_with(scorer: SentimentScorer, narratives: Sequence[Narrative], provider: str,
+                events: list[HealthEvent]) -> tuple[list[Narrative], list[SentimentScore]]:
+    # One batch; when the model raises something other than a provider failure (a bug on
+    # some text), score one headline at a time and reject only the ones it raises on, so one
+    # odd headline never stops a decision. A ProviderError is the provider's, and propagates.
+    texts = [n.headline for n in narratives]
+    try:
+        return list(narratives), scorer.score(texts)
+    except ProviderError:
+        raise
+    except Exception:  # the per-headline boundary: isolate the text, below
+        logger.warning("%s raised on a batch of %d headlines; scoring one at a time",
+                       scorer.model_id, len(texts), exc_info=True)
+    kept: list[Narrative] = []
+    scores: list[SentimentScore] = []
+    rejected = 0
+    for narrative in narratives:
+        try:
+            score = scorer.score([narrative.headline])[0]
+        except ProviderError:
+            raise
+        except Exception as e:  # rejected with a reason code, and logged
+            logger.warning("headline %s rejected by %s: %s: %s", narrative.narrative_id,
+                           scorer.model_id, type(e).__name__, e)
+            rejected += 1
+            continue
+        kept.append(narrative)
+        scores.append(score)
+    events.append(HealthEvent(provider, "SENTIMENT_INPUT_REJECTED",
+                              f"{rejected} of {len(narratives)} headlines rejected by "
+                              f"{scorer.model_id}", EventKind.DEGRADED))
+    return kept, scores
 
 
 def _check(sources: Sources, narratives: Sequence[Narrative], events: list[HealthEvent]

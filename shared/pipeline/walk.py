@@ -78,11 +78,11 @@ def fetch_period(job: SymbolJob, start: datetime, end: datetime, sources: Source
     bars = PreparedBars.from_frame(validate_bars_frame(frame, symbol=symbol))
     items = sources.news.narratives([symbol], start=start - news_window(job.signal), end=end)
     terms = job.match_terms
-    narratives = [n for n in items
-                  if terms is None or symbol in n.symbols or mentions(n.headline, terms)]
+    matching = [n for n in items
+                if terms is None or symbol in n.symbols or mentions(n.headline, terms)]
     events: list[HealthEvent] = []
     try:
-        scores = _score(sources, narratives, events)
+        narratives, scores = _score(sources, matching, events)
     except _Halt as halt:
         raise halt.__cause__ or ConfigError(halt.detail) from halt
     checks = _check(sources, narratives, events)
