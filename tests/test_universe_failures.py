@@ -102,7 +102,7 @@ def test_provider_error_and_invalid_frame_fail_one_symbol_each(tmp_path: Path) -
 def test_unexpected_exception_is_symbol_failed_and_logged(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     universe = small_universe(tmp_path)
-    with caplog.at_level(logging.ERROR, logger="functions.universe.evaluate"):
+    with caplog.at_level(logging.ERROR, logger="functions.universe.records"):
         run = _run(tmp_path / "out", universe, _sources(universe, exploding="SOL-USD"))
     by = {r.symbol: r for r in run.symbols}
     assert by["SOL-USD"].state is SymbolState.FAILED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from functions.tracer.persist import load_prior_triggers, write_result
@@ -14,6 +14,7 @@ from shared import clock
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.gitinfo import git_sha
+from shared.pipeline import news_window, prior_window
 from shared.pipeline.build import build_offline_sources
 from shared.pipeline.prefetch import prefetch_sources
 from shared.pipeline.settings import load_pipeline_settings
@@ -64,16 +65,13 @@ def run_tracer(
             sources = build_offline_sources(feed, seed=seed, config=settings)
     chosen = symbol or settings.tracer.symbol
     if as_of is None and live:
-        signal = settings.signal
         sources = prefetch_sources(
             sources, chosen, clock.utc_now(), history_hours=settings.tracer.history_hours,
-            news_window=timedelta(hours=signal.features.narrative_window_hours
-                                  + signal.narratives.novelty_lookback_hours))
+            news_window=news_window(settings.signal))
         as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
         as_of = clock.offline_as_of(clock.utc_now())
-    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
-    prior = load_prior_triggers(artifacts_dir, chosen, as_of, cooldown)
+    prior = load_prior_triggers(artifacts_dir, chosen, as_of, prior_window(settings.bots))
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
                             git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
     result = run(request, sources=sources, registry=default_registry(), timer=timer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from functions.universe.run import (
 from shared.config import project_root
 from shared.contracts.universe import UniverseRun, UniverseShard
 from shared.gitinfo import git_sha
+from shared.pipeline import prior_window
 from shared.pipeline.settings import PipelineSettings, load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.store.layout import universe_run_path
@@ -83,8 +84,8 @@ def run_universe(
         sources = build_universe_sources(feed, seed=seed, config=universe, tracer=settings,
                                          live=live, polymarket_fixture=polymarket_fixture,
                                          synthetic_edge=synthetic_edge)
-    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
-    prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of, cooldown)
+    prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of,
+                                         prior_window(settings.bots))
     chosen = shard or Shard(0, 1)
     request = UniverseRequest(as_of=as_of, seed=seed, universe=universe, settings=settings,
                               shard=chosen, git_sha=code_sha or git_sha(project_root()),

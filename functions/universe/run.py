@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from functions.universe.build import UniverseSources
-from functions.universe.evaluate import symbol_record
+from functions.universe.records import symbol_record
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,

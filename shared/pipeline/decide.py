@@ -14,6 +14,7 @@ with the provider's :class:`HealthEvent` beside it. A provider failure's codes a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -146,13 +147,10 @@ def decide_symbol(job: SymbolJob, as_of: datetime, sources: Sources) -> SymbolDe
     prepared_bars = PreparedBars.from_frame(bars)
     prepared_news = prepare_narratives(narratives, scores, job.signal.narratives,
                                        list(checks) if checks is not None else None)
-    decided = job.engine.decide(job.symbol, as_of, prepared_bars, prepared_news,
-                                job.prior_triggers)
-    return SymbolDecision(
-        symbol=job.symbol, as_of=as_of, state=DecisionState.DECIDED, decided=decided,
-        bars=bars, narratives=tuple(narratives), scores=tuple(scores), checks=checks,
-        prepared_bars=prepared_bars, prepared_news=prepared_news, events=tuple(events),
-    )
+    # The decision itself is decide_at's, the walk's: one engine call for every stage.
+    decided = decide_at(job, as_of, prepared_bars, prepared_news, job.prior_triggers)
+    return dataclasses.replace(decided, bars=bars, narratives=tuple(narratives),
+                               scores=tuple(scores), checks=checks, events=tuple(events))
 
 
 def decide_at(job: SymbolJob, as_of: datetime, bars: PreparedBars, news: PreparedNarratives,

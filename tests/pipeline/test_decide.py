@@ -13,7 +13,7 @@ import pytest
 
 from functions.tracer.run import TracerRequest, TracerResult, run
 from functions.universe.build import UniverseSources, build_universe_sources
-from functions.universe.evaluate import symbol_record
+from functions.universe.records import symbol_record
 from shared.contracts import (
     Narrative,
     OutcomeStatus,
