@@ -30,7 +30,7 @@ from shared.contracts import (
     Timeframe,
     validate_bars_frame,
 )
-from shared.errors import ConfigError, ContractViolation, ProviderError
+from shared.errors import ConfigError, ContractViolation, PipelineError, ProviderError
 from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
 from shared.pipeline.sources import EventKind, HealthEvent, Sources
 from shared.sentiment.base import SentimentScorer
@@ -254,13 +254,14 @@ def _score(sources: Sources, narratives: Sequence[Narrative], events: list[Healt
 
 def _score_with(scorer: SentimentScorer, narratives: Sequence[Narrative], provider: str,
                 events: list[HealthEvent]) -> tuple[list[Narrative], list[SentimentScore]]:
-    # One batch; when the model raises something other than a provider failure (a bug on
-    # some text), score one headline at a time and reject only the ones it raises on, so one
-    # odd headline never stops a decision. A ProviderError is the provider's, and propagates.
+    # One batch; when the model raises something outside the error tree (a bug on some
+    # text), score one headline at a time and reject only the ones it raises on, so one odd
+    # headline never stops a decision. The tree's errors are deliberate (a ProviderError is
+    # the provider's; a replay's ArtifactError says the record cannot answer): they propagate.
     texts = [n.headline for n in narratives]
     try:
         return list(narratives), scorer.score(texts)
-    except ProviderError:
+    except PipelineError:
         raise
     except Exception:  # the per-headline boundary: isolate the text, below
         logger.warning("%s raised on a batch of %d headlines; scoring one at a time",
@@ -271,7 +272,7 @@ def _score_with(scorer: SentimentScorer, narratives: Sequence[Narrative], provid
     for narrative in narratives:
         try:
             score = scorer.score([narrative.headline])[0]
-        except ProviderError:
+        except PipelineError:
             raise
         except Exception as e:  # rejected with a reason code, and logged
             logger.warning("headline %s rejected by %s: %s: %s", narrative.narrative_id,
