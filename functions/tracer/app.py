@@ -72,7 +72,7 @@ def run_tracer(
         as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
         as_of = clock.offline_as_of(clock.utc_now())
-    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
+    cooldown = timedelta(hours=settings.bots.cooldown.cooldown_hours)
     prior = load_prior_triggers(artifacts_dir, chosen, as_of, cooldown)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
                             git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)

@@ -83,7 +83,7 @@ def run_universe(
         sources = build_universe_sources(feed, seed=seed, config=universe, tracer=settings,
                                          live=live, polymarket_fixture=polymarket_fixture,
                                          synthetic_edge=synthetic_edge)
-    cooldown = timedelta(hours=settings.bots.params("cooldown").cooldown_hours)
+    cooldown = timedelta(hours=settings.bots.cooldown.cooldown_hours)
     prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of, cooldown)
     chosen = shard or Shard(0, 1)
     request = UniverseRequest(as_of=as_of, seed=seed, universe=universe, settings=settings,
