@@ -6,27 +6,58 @@ the line, the key and, for numbers, the allowed range::
 
     config/bots/divergence.yaml:7: params.divergence_threshold: Input should be less than
     or equal to 2 (got 5.0; allowed range [0.05, 2.0])
+
+Config models derive from :class:`ConfigModel`. A model that renamed a key lists
+``{old: new}`` in ``renamed_keys``; a file that still uses the old key is told the new one::
+
+    config/signal.yaml: invalid config
+      line 10: features.vol_window_hours: renamed: use vol_window_bars
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.fields import FieldInfo
 
 from shared.contracts import canonical_json, sha256_hex
 from shared.errors import ConfigError
 
-__all__ = ["config_digest", "config_dir", "load_yaml_model", "project_root", "read_yaml"]
+__all__ = [
+    "ConfigModel",
+    "StrictConfigModel",
+    "config_digest",
+    "config_dir",
+    "load_yaml_model",
+    "project_root",
+    "read_yaml",
+]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ConfigModel(BaseModel):
+    """Base of every model a config file is validated against: frozen, unknown keys are
+    errors. ``renamed_keys`` maps a key this model used to have to its new name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    renamed_keys: ClassVar[Mapping[str, str]] = {}
+
+
+class StrictConfigModel(ConfigModel):
+    """A :class:`ConfigModel` with strict types (no ``"1"`` for ``1``), validated defaults and
+    no NaN or infinity: the parameters a decision is computed from (features, bots)."""
+
+    model_config = ConfigDict(strict=True, validate_default=True, allow_inf_nan=False)
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +141,13 @@ def _describe(error: Mapping[str, Any], model: type[BaseModel], lines: Mapping[s
     where = f"line {line}: " if line else ""
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
+        renamed = _renamed_keys(model, loc[:-1]).get(loc[-1])
         allowed = _allowed_keys(model, loc[:-1])
-        message = f"unknown key {loc[-1]!r}" + (f" (allowed keys: {allowed})" if allowed else "")
+        if renamed:
+            message = f"renamed: use {renamed}"
+        else:
+            message = f"unknown key {loc[-1]!r}" + (
+                f" (allowed keys: {allowed})" if allowed else "")
     else:
         message += f" (got {error.get('input')!r})"
         bounds = _field_bounds(model, loc)
@@ -128,25 +164,62 @@ def _nearest_line(loc: tuple[str, ...], lines: Mapping[str, int]) -> int | None:
     return None
 
 
-def _field_info(model: type[BaseModel], loc: tuple[str, ...]) -> FieldInfo | None:
+def _walk(model: type[BaseModel], loc: tuple[str, ...]) -> tuple[FieldInfo | None, Any]:
+    # The field named by ``loc`` and the type of its value. A list index or a mapping key
+    # steps into the element type and keeps the container's field (for its bounds).
     current: Any = model
     info: FieldInfo | None = None
     for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return info if part.isdigit() else None
-        info = fields[part]
-        current = info.annotation
-    return info
+        fields = getattr(_model_of(current), "model_fields", None)
+        if fields and part in fields:
+            info = fields[part]
+            current = info.annotation
+            continue
+        element = _element_of(current)
+        if element is None:
+            return None, None
+        current = element
+    return info, current
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    # ``annotation`` as a model class, ``X | None`` included.
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    return models[0] if get_origin(annotation) in (Union, UnionType) and models else None
+
+
+def _element_of(annotation: Any) -> Any:
+    # The element (value) type of a tuple, list or mapping annotation; None otherwise.
+    args = [a for a in get_args(annotation) if a is not Ellipsis and a is not type(None)]
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType) and len(args) == 1:
+        return _element_of(args[0])
+    if origin in (tuple, list, dict, Mapping) or (
+        isinstance(origin, type) and issubclass(origin, (Sequence, Mapping))
+    ):
+        return args[-1] if args else None
+    return None
+
+
+def _field_info(model: type[BaseModel], loc: tuple[str, ...]) -> FieldInfo | None:
+    return _walk(model, loc)[0]
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str, ...]) -> type[BaseModel] | None:
+    # The model that holds the keys at ``loc`` (None when it is not a model).
+    return _model_of(_walk(model, loc)[1])
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str, ...]) -> str:
-    current: Any = model
-    if loc:
-        info = _field_info(model, loc)
-        current = info.annotation if info else None
-    fields = getattr(current, "model_fields", None)
-    return ", ".join(sorted(fields)) if fields else ""
+    owner = _model_at(model, loc)
+    return ", ".join(sorted(owner.model_fields)) if owner else ""
+
+
+def _renamed_keys(model: type[BaseModel], loc: tuple[str, ...]) -> Mapping[str, str]:
+    owner = _model_at(model, loc)
+    return owner.renamed_keys if owner and issubclass(owner, ConfigModel) else {}
 
 
 def _field_bounds(model: type[BaseModel], loc: tuple[str, ...]) -> str:

@@ -8,9 +8,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shared.config import config_dir, load_yaml_model
+from shared.config import ConfigModel, config_dir, load_yaml_model
 from shared.errors import UnknownReasonCode
 
 __all__ = ["ReasonCode", "ReasonCodeRegistry", "Severity", "default_registry"]
@@ -22,17 +22,13 @@ class Severity(StrEnum):
     ERROR = "error"
 
 
-class ReasonCode(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class ReasonCode(ConfigModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{2,63}$")
     severity: Severity
     meaning: str = Field(min_length=8)
 
 
-class _RegistryFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class _RegistryFile(ConfigModel):
     codes: tuple[ReasonCode, ...] = Field(min_length=1)
 
 

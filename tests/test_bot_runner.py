@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.registry import BOTS
 from shared.bots.runner import BotRunner, is_effective
 from shared.contracts import Authority, Decision, EnvelopeStatus, Mode
 from shared.errors import ConfigError, UnknownReasonCode
@@ -135,3 +137,19 @@ def test_runner_timer_records_latency_only_when_given() -> None:
 def test_hard_thresholds_come_from_config_bounds() -> None:
     bounds = ProbeBot.hard_thresholds()
     assert str(bounds["threshold"]) == "(0, 5]"
+
+
+@pytest.mark.parametrize("name", sorted(BOTS))
+def test_search_space_covers_every_parameter_inside_its_hard_threshold(name: str) -> None:
+    bot_class = BOTS[name].bot_class
+    module = importlib.import_module(bot_class.__module__)
+    space: dict[str, tuple[float, float, float]] = module.SEARCH_SPACE
+    not_tuned: dict[str, str] = getattr(module, "NOT_TUNED", {})
+    assert not set(space) & set(not_tuned)
+    assert set(space) | set(not_tuned) == set(bot_class.config_model.model_fields)
+    bounds = bot_class.hard_thresholds()
+    for param, (low, high, step) in space.items():
+        assert low < high and step > 0, param
+        limit = bounds[param]
+        assert limit.low is None or (low > limit.low if limit.low_open else low >= limit.low)
+        assert limit.high is None or high <= limit.high, param

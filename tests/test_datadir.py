@@ -13,7 +13,7 @@ from shared.config import project_root
 from shared.datadir import data_dir, data_dir_if_present, resolve_data_path, resolve_data_paths
 from shared.errors import ConfigError
 from shared.pipeline.build import build_offline_sources
-from shared.pipeline.settings import ReplayFiles, load_pipeline_settings
+from shared.pipeline.settings import DatasetFiles, load_pipeline_settings
 
 
 @pytest.fixture
@@ -133,18 +133,18 @@ def test_missing_data_dir_says_it_does_not_exist(
 # ------------------------------------------------------------------------------ the replay feed
 
 
-def test_replay_config_with_old_style_path_names_the_file_and_new_form(data: Path) -> None:
+def test_dataset_config_with_old_style_path_names_the_file_and_new_form(data: Path) -> None:
     settings = load_pipeline_settings()
-    old = ReplayFiles(bars={"BTC-USD": "../shared/data/set/bars.csv"})
+    old = DatasetFiles(bars={"BTC-USD": "../shared/data/set/bars.csv"})
     config = settings.model_copy(
-        update={"tracer": settings.tracer.model_copy(update={"replay": old})}
+        update={"tracer": settings.tracer.model_copy(update={"dataset": old})}
     )
-    with pytest.raises(ConfigError, match=r"config/tracer.yaml: replay: .*write 'set/bars.csv'"):
+    with pytest.raises(ConfigError, match=r"config/tracer.yaml: dataset: .*write 'set/bars.csv'"):
         build_offline_sources("replay", seed=1, config=config)
 
 
 @pytest.mark.shared_data
 def test_shipped_replay_config_resolves_in_the_data_dir() -> None:
-    replay = load_pipeline_settings().tracer.replay
+    replay = load_pipeline_settings().tracer.dataset
     paths = resolve_data_paths([*replay.bars.values(), *replay.news])
     assert all(p.is_file() and p.is_relative_to(data_dir()) for p in paths)

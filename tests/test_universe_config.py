@@ -87,12 +87,12 @@ def test_universe_overrides_merge_over_signal_features(tmp_path: Path) -> None:
     btc = next(s for s in config.symbols if s.symbol == "BTC-USD")
     gld_signal = config.signal_for(base, gld)
     assert gld_signal.features.min_bars == 24
-    assert gld_signal.features.vol_window_hours == 60  # from the etf asset class
+    assert gld_signal.features.vol_window_bars == 60  # from the etf asset class
     assert config.signal_for(base, btc).features == base.features
 
 
 def test_universe_override_outside_feature_range_is_a_config_error(tmp_path: Path) -> None:
-    extra = "    overrides:\n      features:\n        vol_window_hours: 5\n"
+    extra = "    overrides:\n      features:\n        vol_window_bars: 5\n"
     config = small_universe(tmp_path, extra=extra)
     gld = next(s for s in config.symbols if s.symbol == "GLD")
     with pytest.raises(ConfigError, match="GLD"):

@@ -28,15 +28,15 @@ asset_classes:
     history_hours: 1080
     max_bar_age_hours: 2
     features:
-      vol_window_hours: 60
-      trend_lookback_hours: 30
+      vol_window_bars: 60
+      trend_lookback_bars: 30
   etf:
     calendar: XNYS
     history_hours: 1080
     max_bar_age_hours: 2
     features:
-      vol_window_hours: 60
-      trend_lookback_hours: 30
+      vol_window_bars: 60
+      trend_lookback_bars: 30
 digest:
   top_n: 4
 progress_every: 2

@@ -20,6 +20,7 @@ from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.scoring import N_BINS
+from shared.providers.feeds import OfflineFeed, offline_feed
 
 if TYPE_CHECKING:
     from shared.providers.base import MarketFeed
@@ -43,7 +44,7 @@ def _echo_json(value: Any) -> None:
 
 
 def _build_feed(name: str, seed: int) -> MarketFeed:
-    if name == "synthetic":
+    if offline_feed(name) is OfflineFeed.SYNTHETIC:
         try:
             from shared.providers.synthetic import SyntheticFeed
         except ImportError as e:
@@ -51,11 +52,11 @@ def _build_feed(name: str, seed: int) -> MarketFeed:
         feed: MarketFeed = SyntheticFeed(seed=seed)
         return feed
     try:
-        from shared.providers.replay import default_replay_feed
+        from shared.providers.dataset import default_dataset_feed
     except ImportError as e:
-        raise click.ClickException("the replay feed is not available in this build") from e
-    replay: MarketFeed = default_replay_feed()  # ConfigError naming TB_DATA_DIR when absent
-    return replay
+        raise click.ClickException("the dataset feed is not available in this build") from e
+    dataset: MarketFeed = default_dataset_feed()  # ConfigError naming TB_DATA_DIR when absent
+    return dataset
 
 
 @click.group(name="eval")

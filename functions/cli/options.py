@@ -18,9 +18,11 @@ import click
 
 from shared.clock import parse_time
 from shared.errors import PipelineError
+from shared.providers.feeds import FEED_ALIASES, OfflineFeed
 
 __all__ = [
     "FEEDS",
+    "FeedChoice",
     "IsoTime",
     "artifacts_dir_option",
     "as_of_option",
@@ -31,7 +33,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FEEDS = ("synthetic", "replay")
+FEEDS = tuple(feed.value for feed in OfflineFeed)
 
 
 class IsoTime(click.ParamType[datetime, Any]):
@@ -46,6 +48,19 @@ class IsoTime(click.ParamType[datetime, Any]):
             return parse_time(text)
         except ValueError as e:
             self.fail(str(e), param, ctx)
+
+
+class FeedChoice(click.Choice[str]):
+    """One of :data:`FEEDS`, or an old name of one (``replay`` is ``dataset``), converted to
+    the feed's current name."""
+
+    def __init__(self) -> None:
+        super().__init__(FEEDS)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        alias = FEED_ALIASES.get(value) if isinstance(value, str) else None
+        return str(super().convert(alias.value if alias else value, param, ctx))
 
 
 def as_of_option(
@@ -82,9 +97,12 @@ def feed_option(
     *,
     help: str = "Offline data source (ignored with --live).",
 ) -> Callable[[F], F]:
-    """``--feed synthetic|replay``: where offline bars and news come from."""
-    return click.option("--feed", type=click.Choice(FEEDS), default="synthetic",
-                        show_default=True, help=help)
+    """``--feed synthetic|dataset``: where offline bars and news come from; ``replay`` is
+    accepted as the old name of ``dataset``."""
+    aliases = " ".join(f"{old} is accepted for {new} (its old name)."
+                       for old, new in FEED_ALIASES.items())
+    return click.option("--feed", type=FeedChoice(), default=OfflineFeed.SYNTHETIC.value,
+                        show_default=True, help=f"{help} {aliases}")
 
 
 def pipeline_errors(f: F) -> F:

@@ -13,7 +13,7 @@ __all__ = ["study_command"]
 
 
 @click.command("study")
-@feed_option(help="Data to study (replay: the files in config/tracer.yaml).")
+@feed_option(help="Data to study (dataset: the files in config/tracer.yaml).")
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
 @click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")

@@ -29,7 +29,7 @@ def study(*, feed: str, seed: int, start: datetime, end: datetime, symbol: str |
                     max_bar_age_hours=settings.tracer.max_bar_age_hours)
     result = run_study(job, start=start, end=end, sources=sources)
     out = result.to_json()
-    out |= {"feed": feed, "seed": seed, "note": NOTE}
-    if feed == "synthetic":
+    out |= {"feed": sources.feed_name, "seed": seed, "note": NOTE}  # as runs record it
+    if sources.feed_name == "synthetic":
         out["synthetic_edge"] = 1.0 if synthetic_edge is None else synthetic_edge
     return out

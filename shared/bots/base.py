@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from shared.config import StrictConfigModel
 from shared.contracts import Authority, Decision, EnvelopeStatus, Evidence, Forecast, Mode
 
 __all__ = [
@@ -41,10 +42,8 @@ __all__ = [
 ]
 
 
-class BotConfig(BaseModel):
+class BotConfig(StrictConfigModel):
     """Base of every bot's parameter model: unknown keys and wrong types are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, validate_default=True)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,19 @@ from shared.bots.persistence_guard.bot import PersistenceGuard
 from shared.bots.sizing.bot import Sizing
 from shared.bots.trend_guard.bot import TrendGuard
 
-__all__ = ["BOTS", "GUARDS", "BotEntry", "bot_entry"]
+__all__ = ["BOTS", "GUARDS", "BotEntry", "BotName", "bot_entry"]
+
+
+class BotName(StrEnum):
+    """The name of every registered bot: each bot class's ``name`` (``BOTS`` fails on a name
+    missing here; tests/test_names.py on a name here that is not registered)."""
+
+    DIVERGENCE = "divergence"
+    TREND_GUARD = "trend_guard"
+    PERSISTENCE_GUARD = "persistence_guard"
+    PARTICIPATION_GUARD = "participation_guard"
+    COOLDOWN = "cooldown"
+    SIZING = "sizing"
 
 
 @dataclass(frozen=True)
@@ -34,15 +47,15 @@ class BotEntry:
 _HERE = Path(__file__).resolve().parent
 
 BOTS: dict[str, BotEntry] = {
-    cls.name: BotEntry(cls, _HERE / cls.name)
+    BotName(cls.name).value: BotEntry(cls, _HERE / cls.name)  # a name not in BotName fails
     for cls in (DivergenceBot, TrendGuard, PersistenceGuard, ParticipationGuard, Cooldown, Sizing)
 }
 
-GUARDS: tuple[str, ...] = (
-    TrendGuard.name,
-    PersistenceGuard.name,
-    ParticipationGuard.name,
-    Cooldown.name,
+GUARDS: tuple[BotName, ...] = (
+    BotName.TREND_GUARD,
+    BotName.PERSISTENCE_GUARD,
+    BotName.PARTICIPATION_GUARD,
+    BotName.COOLDOWN,
 )
 """The gates a divergence candidate must pass, in the order they are asked."""
 

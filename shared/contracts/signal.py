@@ -64,7 +64,7 @@ class SignalFeatures(Contract):
     disagreement_share: Probability = Field(
         default=0.0, description="share of weight on headlines where the models disagree"
     )
-    price_return: float = Field(description="log return over move_lookback_hours")
+    price_return: float = Field(description="log return over move_lookback_bars")
     realized_vol: PositiveFloat = Field(description="hourly log-return standard deviation")
     move_z: float = Field(description="price_return / (realized_vol * sqrt(lookback))")
     participation: NonNegativeFloat = Field(description="recent volume / its own norm")

@@ -8,7 +8,7 @@ from shared.evaluation.forecast_csv import (
     MissingColumnError,
     read_forecasts,
 )
-from shared.evaluation.intervals import Interval, SkillIntervals, bootstrap
+from shared.evaluation.intervals import PercentileInterval, SkillIntervals, bootstrap
 from shared.evaluation.records import (
     MarketClaim,
     MarketResolution,
@@ -22,7 +22,7 @@ from shared.evaluation.resolve import BarIndex, ResolutionPolicy, resolve_market
 from shared.evaluation.scoring import (
     LOG_LOSS_EPS,
     N_BINS,
-    CalibrationBin,
+    BinStats,
     Scores,
     as_forecast_arrays,
     brier_skill,
@@ -37,16 +37,16 @@ __all__ = [
     "N_BINS",
     "BadRow",
     "BarIndex",
-    "CalibrationBin",
+    "BinStats",
     "ColumnNames",
     "ForecastTable",
-    "Interval",
     "MarketClaim",
     "MarketResolution",
     "MissingColumnError",
     "NoValidRowsError",
     "Observation",
     "ObservationStatus",
+    "PercentileInterval",
     "PriceClaim",
     "ResolutionPolicy",
     "Scores",

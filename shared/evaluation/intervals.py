@@ -14,7 +14,13 @@ import numpy as np
 
 from shared.evaluation.scoring import BoolArray, FloatArray
 
-__all__ = ["DEFAULT_LEVEL", "DEFAULT_RESAMPLES", "Interval", "SkillIntervals", "bootstrap"]
+__all__ = [
+    "DEFAULT_LEVEL",
+    "DEFAULT_RESAMPLES",
+    "PercentileInterval",
+    "SkillIntervals",
+    "bootstrap",
+]
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_LEVEL = 0.95
@@ -22,7 +28,7 @@ _MAX_DRAWS_PER_CHUNK = 4_000_000
 
 
 @dataclass(frozen=True)
-class Interval:
+class PercentileInterval:
     """A two-sided percentile interval at ``level``."""
 
     lo: float
@@ -38,9 +44,9 @@ class Interval:
 class SkillIntervals:
     """Intervals for the Brier score and the skill against each reference that was given."""
 
-    brier: Interval
-    skill_vs_climatology: Interval | None
-    skill_vs_baseline: Interval | None
+    brier: PercentileInterval
+    skill_vs_climatology: PercentileInterval | None
+    skill_vs_baseline: PercentileInterval | None
     n_resamples: int
     seed: int
 
@@ -94,14 +100,15 @@ def bootstrap(
 
 
 # Resamples whose reference scores 0 (all outcomes equal) have no skill; they are dropped.
-def _skill_interval(briers: FloatArray, reference: FloatArray, level: float) -> Interval | None:
+def _skill_interval(briers: FloatArray, reference: FloatArray, level: float
+                    ) -> PercentileInterval | None:
     usable = reference > 0.0
     if not usable.any():
         return None
     return _percentile(1.0 - briers[usable] / reference[usable], level)
 
 
-def _percentile(values: FloatArray, level: float) -> Interval:
+def _percentile(values: FloatArray, level: float) -> PercentileInterval:
     tail = (1.0 - level) / 2.0 * 100.0
     lo, hi = np.percentile(values, [tail, 100.0 - tail])
-    return Interval(lo=float(lo), hi=float(hi), level=level)
+    return PercentileInterval(lo=float(lo), hi=float(hi), level=level)

@@ -28,7 +28,7 @@ import numpy.typing as npt
 __all__ = [
     "LOG_LOSS_EPS",
     "N_BINS",
-    "CalibrationBin",
+    "BinStats",
     "FloatArray",
     "BoolArray",
     "Scores",
@@ -47,8 +47,9 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class CalibrationBin:
-    """One equal-width bin: forecasts in (lo, hi] (the first bin includes 0)."""
+class BinStats:
+    """One equal-width calibration bin: forecasts in (lo, hi] (the first bin includes 0).
+    The artifact's form is :class:`shared.contracts.evaluation.CalibrationBin`."""
 
     lo: float
     hi: float
@@ -69,7 +70,7 @@ class Scores:
     base_rate: float
     mean_p: float
     brier_climatology: float
-    calibration: tuple[CalibrationBin, ...]
+    calibration: tuple[BinStats, ...]
 
     @property
     def brier_skill_vs_climatology(self) -> float | None:
@@ -147,7 +148,7 @@ def calibration_bin_ids(p: FloatArray, n_bins: int = N_BINS) -> npt.NDArray[np.i
 
 def _calibration(
     p: FloatArray, y: BoolArray, n_bins: int
-) -> tuple[tuple[CalibrationBin, ...], int]:
+) -> tuple[tuple[BinStats, ...], int]:
     edges, _, _ = _edge_tables(n_bins)
     ids = calibration_bin_ids(p, n_bins)
     ids <<= 1
@@ -160,7 +161,7 @@ def _calibration(
         count = int(count_by_label[k].sum())
         positives = int(count_by_label[k, 1])
         bins.append(
-            CalibrationBin(
+            BinStats(
                 lo=float(edges[k]),
                 hi=float(edges[k + 1]),
                 count=count,

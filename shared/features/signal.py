@@ -15,16 +15,18 @@ news), so that the score of a story fades as it ages rather than only its mass.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypedDict
+from types import MappingProxyType
+from typing import ClassVar, TypedDict
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, PositiveFloat, PositiveInt
 
-from shared.contracts import Contract, Narrative, SentimentScore, SignalFeatures
+from shared.config import StrictConfigModel
+from shared.contracts import Narrative, SentimentScore, SignalFeatures
 from shared.features.novelty import novelty_scores
 from shared.features.polarity import blend_polarity
 
@@ -33,6 +35,7 @@ __all__ = [
     "NarrativeParams",
     "PreparedBars",
     "PreparedNarratives",
+    "RENAMED_FEATURE_KEYS",
     "compute_features",
     "decay_weight",
     "prepare_narratives",
@@ -41,23 +44,37 @@ __all__ = [
 _NS_PER_HOUR = 3_600_000_000_000
 
 
-class FeatureParams(Contract):
-    """Windows and decay of the feature computation (``config/signal.yaml: features``)."""
+RENAMED_FEATURE_KEYS: Mapping[str, str] = MappingProxyType({
+    "move_lookback_hours": "move_lookback_bars",
+    "vol_window_hours": "vol_window_bars",
+    "participation_hours": "participation_bars",
+    "trend_lookback_hours": "trend_lookback_bars",
+})
+"""Feature windows that count bars were once named in hours: ``{old key: new key}``."""
+
+
+class FeatureParams(StrictConfigModel):
+    """Windows and decay of the feature computation (``config/signal.yaml: features``).
+
+    ``*_bars`` windows count closed bars (one an hour for crypto, about six a session for an
+    equity); ``*_hours`` are durations on headline timestamps."""
+
+    renamed_keys: ClassVar[Mapping[str, str]] = RENAMED_FEATURE_KEYS
 
     narrative_window_hours: PositiveInt = Field(default=48, le=24 * 30)
     half_life_hours: PositiveFloat = Field(default=12.0, le=24 * 14)
     persistence_bucket_hours: PositiveInt = Field(default=6, le=48)
-    move_lookback_hours: PositiveInt = Field(default=6, le=24 * 7)
-    vol_window_hours: PositiveInt = Field(default=168, ge=24, le=24 * 90)
-    participation_hours: PositiveInt = Field(default=6, le=72)
-    trend_lookback_hours: PositiveInt = Field(default=168, le=24 * 90)
+    move_lookback_bars: PositiveInt = Field(default=6, le=24 * 7)
+    vol_window_bars: PositiveInt = Field(default=168, ge=24, le=24 * 90)
+    participation_bars: PositiveInt = Field(default=6, le=72)
+    trend_lookback_bars: PositiveInt = Field(default=168, le=24 * 90)
     min_bars: PositiveInt = Field(default=48, ge=8)
     polarity_band: float = Field(default=0.2, ge=0.0, le=0.9)
     neutral_prior_mass: float = Field(default=1.0, ge=0.0, le=20.0)
     persistence_min_weight: float = Field(default=0.25, ge=0.0, le=1.0)
 
 
-class NarrativeParams(Contract):
+class NarrativeParams(StrictConfigModel):
     """How headlines are weighted before they enter the score (``config/signal.yaml``)."""
 
     novelty_lookback_hours: PositiveInt = Field(default=72, le=24 * 14)
@@ -180,14 +197,14 @@ def compute_features(
         )
     log_close = bars.log_close[:n]
     volume = bars.volume[:n]
-    returns = np.diff(log_close[-(params.vol_window_hours + 1) :])
+    returns = np.diff(log_close[-(params.vol_window_bars + 1) :])
     realized_vol = max(float(np.std(returns, ddof=1)) if len(returns) > 1 else 0.0, 1e-6)
-    k = min(params.move_lookback_hours, n - 1)
+    k = min(params.move_lookback_bars, n - 1)
     price_return = float(log_close[-1] - log_close[-1 - k])
-    t = min(params.trend_lookback_hours, n - 1)
+    t = min(params.trend_lookback_bars, n - 1)
     trend_z = float(log_close[-1] - log_close[-1 - t]) / (realized_vol * math.sqrt(t))
-    recent = volume[-params.participation_hours :]
-    norm = volume[-params.vol_window_hours : -params.participation_hours]
+    recent = volume[-params.participation_bars :]
+    norm = volume[-params.vol_window_bars : -params.participation_bars]
     # The norm is a median: bursts of volume (the very thing measured) must not inflate it.
     norm_level = float(np.median(norm)) if len(norm) else 0.0
     participation = float(np.mean(recent)) / norm_level if norm_level > 0 else 0.0

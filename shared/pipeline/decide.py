@@ -67,7 +67,7 @@ def news_window(signal: SignalConfig) -> timedelta:
 def prior_window(bots: BotSettings) -> timedelta:
     """How far back a decision sees earlier triggers (the cooldown's window): the same for a
     run reading committed artifacts and for a walk carrying its own triggers forward."""
-    return timedelta(hours=bots.params("cooldown").cooldown_hours)
+    return timedelta(hours=bots.cooldown.cooldown_hours)
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from shared.config import config_dir, load_yaml_model
+from shared.config import ConfigModel, config_dir, load_yaml_model
 from shared.signal.config import BotSettings, SignalConfig, load_bot_settings, load_signal_config
 
-__all__ = ["ReplayFiles", "TracerConfig", "PipelineSettings", "load_pipeline_settings"]
+__all__ = ["DatasetFiles", "PipelineSettings", "TracerConfig", "load_pipeline_settings"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class DatasetFiles(ConfigModel):
+    """The public dataset ``--feed dataset`` reads: bar files per symbol and news files,
+    relative to the data directory (:mod:`shared.datadir`)."""
 
-
-class ReplayFiles(_Strict):
     bars: dict[str, str] = Field(default_factory=dict)
     news: tuple[str, ...] = ()
     fetch_delay_mins: PositiveInt = Field(default=5, le=24 * 60)
 
 
-class TracerConfig(_Strict):
+class TracerConfig(ConfigModel):
+    renamed_keys: ClassVar[Mapping[str, str]] = {"replay": "dataset"}
+
     symbol: str = Field(default="BTC-USD", min_length=1, max_length=32)
     history_hours: PositiveInt = Field(default=192, ge=48, le=24 * 365)
     max_bar_age_hours: PositiveInt = Field(default=3, le=24 * 7)
-    replay: ReplayFiles = Field(default_factory=ReplayFiles)
+    dataset: DatasetFiles = Field(default_factory=DatasetFiles)
 
 
 class PipelineSettings(BaseModel):
-    """Everything a tracer run is configured by."""
+    """Everything a run is configured by: the tracer's section, the signal and the bots (the
+    universe adds its own file, ``config/universe.yaml``)."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 

@@ -40,10 +40,10 @@ def envelope_line(envelope: ReportEnvelope) -> str:
 def _default_bots() -> BotSettings:
     # Default params and the modes the product ships with, so the timeline does not move
     # when someone edits config/ (that is what fixtures with explicit configs are for).
-    from shared.bots.registry import BOTS
+    from shared.bots.registry import BOTS, BotName
     from shared.contracts import Mode
 
-    modes = {"divergence": Mode.ADVISORY, "sizing": Mode.ADVISORY}
+    modes: dict[str, Mode] = {BotName.DIVERGENCE: Mode.ADVISORY, BotName.SIZING: Mode.ADVISORY}
     return BotSettings(bots={
         name: (modes.get(name, Mode.ENFORCED), entry.bot_class.config_model())
         for name, entry in BOTS.items()

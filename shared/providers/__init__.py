@@ -1,1 +1,1 @@
-"""Data sources: one module per external service, plus the synthetic and replay feeds."""
+"""Data sources: one module per external service, plus the synthetic and dataset feeds."""

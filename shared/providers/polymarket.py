@@ -41,7 +41,7 @@ CLOB_RATE_LIMIT = RateLimit(requests=1000, per_secs=10.0, burst=20)
 
 T = TypeVar("T")
 
-Interval = Literal["1m", "1w", "1d", "6h", "1h", "max"]
+HistoryInterval = Literal["1m", "1w", "1d", "6h", "1h", "max"]
 Params = list[tuple[str, str]]
 
 
@@ -215,7 +215,7 @@ class PolymarketClient(BaseClient):
         self,
         token_id: str,
         *,
-        interval: Interval | None = None,
+        interval: HistoryInterval | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
         fidelity_mins: int | None = None,

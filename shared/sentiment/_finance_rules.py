@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from shared.sentiment import _finance_lexicon as lex
 from shared.sentiment._finance_events import EVENT_PATTERNS
 
-__all__ = ["Evidence", "rule_evidence", "tokenize"]
+__all__ = ["RuleEvidence", "rule_evidence", "tokenize"]
 
 _TOKEN_RE = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[a-z]+(?:[&'’-][a-z0-9]+)*|[;:,()%$€£.!?]")
 _NUMBER_RE = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)(%?)$")
@@ -60,7 +60,7 @@ _COMPARATORS = frozenset({"compared", "comparison", "from", "versus", "vs", "aga
 
 
 @dataclass(frozen=True, slots=True)
-class Evidence:
+class RuleEvidence:
     """The signed rule evidence of one sentence and the hedge factor applied to it."""
 
     total: float
@@ -81,7 +81,7 @@ def tokenize(text: str) -> tuple[list[str], list[int]]:
     return tokens, starts
 
 
-def rule_evidence(text: str) -> Evidence:
+def rule_evidence(text: str) -> RuleEvidence:
     """Sum the rule evidence of one lowercased, normalised sentence."""
     tokens, starts = tokenize(text)
     weights = _position_weights(tokens)
@@ -95,7 +95,7 @@ def rule_evidence(text: str) -> Evidence:
         if _is_negated(tokens, position):
             value *= _NEGATION_FACTOR
         total += weights[position] * value
-    return Evidence(total=total, hedge=_hedge_factor(tokens), items=len(items))
+    return RuleEvidence(total=total, hedge=_hedge_factor(tokens), items=len(items))
 
 
 # Weight of each token position: 0 inside a "despite ..." phrase, lower before "but".

@@ -8,8 +8,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from shared.bots.base import BotConfig
+from shared.bots.cooldown.bot import CooldownConfig
+from shared.bots.divergence import DivergenceConfig
 from shared.bots.registry import BOTS
-from shared.config import config_dir, load_yaml_model
+from shared.config import ConfigModel, config_dir, load_yaml_model
 from shared.contracts import Mode
 from shared.features.signal import FeatureParams, NarrativeParams
 
@@ -18,35 +20,48 @@ __all__ = ["BotFile", "BotSettings", "SignalConfig", "load_bot_settings", "load_
 ConfigT = TypeVar("ConfigT", bound=BotConfig)
 
 
-class BotFile(BaseModel, Generic[ConfigT]):
+class BotFile(ConfigModel, Generic[ConfigT]):
     """``config/bots/<bot>.yaml``: the bot's mode and its typed parameters."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     mode: Mode
     params: ConfigT
 
 
-class SignalConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class SignalConfig(ConfigModel):
     poll_hours: PositiveInt = Field(default=1, le=24)
     features: FeatureParams = Field(default_factory=FeatureParams)
     narratives: NarrativeParams = Field(default_factory=NarrativeParams)
 
 
 class BotSettings(BaseModel):
-    """Mode and params of every registered bot."""
+    """Mode and params of every registered bot. Read a bot's params typed, by its config
+    model: ``settings.params_of(DivergenceConfig)`` (or ``settings.divergence``)."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    bots: dict[str, tuple[Mode, Any]]
+    bots: dict[str, tuple[Mode, BotConfig]]
 
     def mode(self, name: str) -> Mode:
         return self.bots[name][0]
 
-    def params(self, name: str) -> Any:
-        return self.bots[name][1]
+    def params_of(self, config_model: type[ConfigT]) -> ConfigT:
+        """The params of the registered bot whose config model is ``config_model``."""
+        for name, entry in BOTS.items():
+            if entry.bot_class.config_model is config_model:
+                params = self.bots[name][1]
+                if not isinstance(params, config_model):
+                    raise TypeError(f"bot {name}: params are {type(params).__name__}, "
+                                    f"not {config_model.__name__}")
+                return params
+        raise KeyError(f"no registered bot is configured by {config_model.__name__}")
+
+    @property
+    def divergence(self) -> DivergenceConfig:
+        return self.params_of(DivergenceConfig)
+
+    @property
+    def cooldown(self) -> CooldownConfig:
+        return self.params_of(CooldownConfig)
 
     def digestable(self) -> dict[str, Any]:
         return {name: {"mode": mode.value, "params": params.model_dump(mode="json")}
@@ -60,7 +75,7 @@ def load_signal_config(directory: Path | None = None) -> SignalConfig:
 def load_bot_settings(directory: Path | None = None) -> BotSettings:
     """Load every registered bot's file; a missing file is a ConfigError naming it."""
     base = (directory or config_dir()) / "bots"
-    loaded: dict[str, tuple[Mode, Any]] = {}
+    loaded: dict[str, tuple[Mode, BotConfig]] = {}
     for name, entry in sorted(BOTS.items()):
         model = BotFile[entry.bot_class.config_model]  # type: ignore[name-defined]
         parsed = load_yaml_model(base / f"{name}.yaml", model)

@@ -17,11 +17,12 @@ stateless; repeats after a gap are the cooldown's business.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.bots.registry import BOTS, GUARDS
+from shared.bots.divergence import DivergenceReading
+from shared.bots.registry import BOTS, GUARDS, BotName
 from shared.bots.runner import BotRunner, is_effective
 from shared.config import config_digest
 from shared.contracts import (
@@ -31,6 +32,7 @@ from shared.contracts import (
     EnvelopeStatus,
     Evidence,
     Forecast,
+    Mode,
     OutcomeStatus,
     ReportEnvelope,
     SignalOutcome,
@@ -68,18 +70,18 @@ class SignalEngine:
         self.signal = signal
         self.bots = bots
         self.registry = registry
-        self.runners = {
-            name: BotRunner(BOTS[name].bot_class(bots.params(name)), bots.mode(name), registry,
-                            timer=timer)
-            for name in sorted(BOTS)
-        }
+        self.runners: dict[str, BotRunner] = {}
+        for name in sorted(BOTS):
+            mode, params = bots.bots[name]
+            self.runners[name] = BotRunner(BOTS[name].bot_class(params), mode, registry,
+                                           timer=timer)
         self.config_digest = config_digest(
             {"signal": signal.model_dump(mode="json"), "bots": bots.digestable()}
         )
 
     @property
     def horizon_hours(self) -> int:
-        return int(self.bots.params("divergence").horizon_hours)
+        return self.bots.divergence.horizon_hours
 
     def decide(
         self,
@@ -94,42 +96,40 @@ class SignalEngine:
             features = compute_features(symbol, as_of, bars, news, params)
         except ValueError as e:
             return self.fail(symbol, as_of, "DATA_INSUFFICIENT_BARS", str(e))
-        div = self.runners["divergence"].run(features, as_of=as_of, symbol=symbol)
+        div = self.runners[BotName.DIVERGENCE].run(features, as_of=as_of, symbol=symbol)
         envelopes = [div]
-        numbers = div.numbers
-        divergence = numbers.get("divergence")
-        rank = abs(divergence) / numbers["threshold"] if divergence is not None else 0.0
+        reading = DivergenceReading.of(div.numbers)
         forecast = div.forecast
-        if div.status is not EnvelopeStatus.OK or forecast is None or divergence is None:
+        if div.status is not EnvelopeStatus.OK or forecast is None or reading is None:
             return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER if div.status is
                                  EnvelopeStatus.OK else OutcomeStatus.FAILED, div, envelopes,
-                                 forecast, rank, div.reason_codes)
+                                 forecast, reading, div.reason_codes)
         if div.decision is not Decision.TRIGGER:
             return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER, div, envelopes,
-                                 forecast, rank, div.reason_codes)
-        candidate = _candidate(features, forecast, numbers, prior_triggers)
+                                 forecast, reading, div.reason_codes)
+        candidate = _candidate(features, forecast, reading, prior_triggers)
         blocks: list[str] = []
         for name in GUARDS:
             guard = self.runners[name].run(candidate, as_of=as_of, symbol=symbol)
             envelopes.append(guard)
             if guard.decision is Decision.BLOCK and guard.effective:
                 blocks.extend(guard.reason_codes)
-            elif guard.status is EnvelopeStatus.FAILED and self.bots.mode(name).value == "enforced":
+            elif guard.status is EnvelopeStatus.FAILED and self.bots.mode(name) is Mode.ENFORCED:
                 blocks.extend(guard.reason_codes)  # an enforced gate that fails holds the trigger
         if not div.effective:
             return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
-                                 forecast, rank, ("DIV_NOT_EFFECTIVE", *blocks))
+                                 forecast, reading, ("DIV_NOT_EFFECTIVE", *blocks))
         if blocks:
             return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
-                                 forecast, rank, tuple(blocks))
+                                 forecast, reading, tuple(blocks))
         if self._held_before(symbol, as_of, bars, news, forecast.direction):
             return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
-                                 forecast, rank, ("SIGNAL_ALREADY_ACTIVE",))
-        sizing = self.runners["sizing"].run(candidate, as_of=as_of, symbol=symbol)
+                                 forecast, reading, ("SIGNAL_ALREADY_ACTIVE",))
+        sizing = self.runners[BotName.SIZING].run(candidate, as_of=as_of, symbol=symbol)
         envelopes.append(sizing)
         size = sizing.numbers.get("target_size") if sizing.status is EnvelopeStatus.OK else None
         return self._outcome(symbol, as_of, OutcomeStatus.TRIGGERED, div, envelopes, forecast,
-                             rank, (), size=size)
+                             reading, (), size=size)
 
     def _held_before(self, symbol: str, as_of: datetime, bars: PreparedBars,
                      news: PreparedNarratives, direction: Direction) -> bool:
@@ -139,15 +139,16 @@ class SignalEngine:
         if bars.available(before) < params.min_bars:
             return False
         features = compute_features(symbol, before, bars, news, params)
-        raw = self.runners["divergence"].bot.decide(features)
-        if raw.decision is not Decision.TRIGGER or raw.forecast is None:
+        raw = self.runners[BotName.DIVERGENCE].bot.decide(features)
+        reading = DivergenceReading.of(raw.numbers)
+        if raw.decision is not Decision.TRIGGER or raw.forecast is None or reading is None:
             return False
         if raw.forecast.direction is not direction:
             return False
-        candidate = _candidate(features, raw.forecast, raw.numbers, ())
+        candidate = _candidate(features, raw.forecast, reading, ())
         for name in GUARDS:
             runner = self.runners[name]
-            if name == "cooldown" or not is_effective(runner.mode, Decision.BLOCK):
+            if name is BotName.COOLDOWN or not is_effective(runner.mode, Decision.BLOCK):
                 continue
             if runner.bot.decide(candidate).decision is Decision.BLOCK:
                 return False
@@ -156,8 +157,8 @@ class SignalEngine:
     def fail(self, symbol: str, as_of: datetime, code: str, rationale: str,
              codes: tuple[str, ...] = ()) -> Decided:
         """A failed decision (no bars, provider down, stale data) with its envelope."""
-        envelope = self.runners["divergence"].fail(code, rationale, as_of=as_of, symbol=symbol,
-                                                   codes=codes)
+        envelope = self.runners[BotName.DIVERGENCE].fail(code, rationale, as_of=as_of,
+                                                         symbol=symbol, codes=codes)
         return Decided(
             SignalOutcome(symbol=symbol, as_of=as_of, status=OutcomeStatus.FAILED, rank_score=0.0,
                           reason_codes=envelope.reason_codes),
@@ -184,7 +185,7 @@ class SignalEngine:
         div: ReportEnvelope,
         envelopes: list[ReportEnvelope],
         forecast: Forecast | None,
-        rank: float,
+        reading: DivergenceReading | None,
         codes: tuple[str, ...],
         size: float | None = None,
     ) -> Decided:
@@ -199,18 +200,19 @@ class SignalEngine:
             p_up=forecast.p_up if forecast else None,
             strength=forecast.strength if forecast else None,
             confidence=confidence_word(forecast.strength) if forecast else None,
-            divergence=div.numbers.get("divergence"), target_size=size, rank_score=rank,
+            divergence=reading.divergence if reading else None, target_size=size,
+            rank_score=reading.rank if reading else 0.0,
             reason_codes=codes, evidence_lines=tuple(e.line for e in evidence),
             evidence=tuple(evidence),
         )
         return Decided(outcome, tuple(envelopes), forecast)
 
 
-def _candidate(features: SignalFeatures, forecast: Forecast, numbers: Mapping[str, float],
+def _candidate(features: SignalFeatures, forecast: Forecast, reading: DivergenceReading,
                prior_triggers: Sequence[PriorTrigger]) -> Candidate:
     return Candidate(
         symbol=features.symbol, as_of=features.as_of, direction=forecast.direction,
-        divergence=numbers["divergence"], divergence_threshold=numbers["threshold"],
+        divergence=reading.divergence, divergence_threshold=reading.threshold,
         p_up=forecast.p_up, strength=forecast.strength, horizon_hours=forecast.horizon_hours,
         features=features, prior_triggers=tuple(prior_triggers),
     )

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import Field, PositiveInt
 
-from shared.config import config_digest, config_dir, load_yaml_model
+from shared.config import ConfigModel, config_digest, config_dir, load_yaml_model
 from shared.contracts import AssetClass
 from shared.errors import ConfigError
-from shared.features.signal import FeatureParams
+from shared.features.signal import RENAMED_FEATURE_KEYS, FeatureParams
 from shared.signal.config import SignalConfig
 
 __all__ = [
@@ -36,26 +36,24 @@ __all__ = [
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FeatureOverrides(_Strict):
+class FeatureOverrides(ConfigModel):
     """Any subset of ``config/signal.yaml: features`` (validated against its ranges once
     merged, see :meth:`UniverseConfig.signal_for`)."""
+
+    renamed_keys: ClassVar[Mapping[str, str]] = RENAMED_FEATURE_KEYS
 
     narrative_window_hours: PositiveInt | None = None
     half_life_hours: float | None = Field(default=None, gt=0)
     persistence_bucket_hours: PositiveInt | None = None
-    move_lookback_hours: PositiveInt | None = None
-    vol_window_hours: PositiveInt | None = None
-    participation_hours: PositiveInt | None = None
-    trend_lookback_hours: PositiveInt | None = None
+    move_lookback_bars: PositiveInt | None = None
+    vol_window_bars: PositiveInt | None = None
+    participation_bars: PositiveInt | None = None
+    trend_lookback_bars: PositiveInt | None = None
     min_bars: PositiveInt | None = None
     polarity_band: float | None = Field(default=None, ge=0.0, le=0.9)
 
 
-class AssetClassSettings(_Strict):
+class AssetClassSettings(ConfigModel):
     """How one asset class is fetched and judged fresh."""
 
     calendar: Literal["XNYS"] | None = Field(
@@ -66,13 +64,13 @@ class AssetClassSettings(_Strict):
     features: FeatureOverrides = Field(default_factory=FeatureOverrides)
 
 
-class SymbolOverrides(_Strict):
+class SymbolOverrides(ConfigModel):
     history_hours: PositiveInt | None = Field(default=None, ge=48, le=24 * 365)
     max_bar_age_hours: PositiveInt | None = Field(default=None, le=24 * 7)
     features: FeatureOverrides = Field(default_factory=FeatureOverrides)
 
 
-class UniverseSymbol(_Strict):
+class UniverseSymbol(ConfigModel):
     symbol: str = Field(pattern=r"^[A-Z0-9][A-Z0-9.\-]{0,31}$")
     asset_class: AssetClass
     name: str = Field(min_length=1, max_length=64)
@@ -101,7 +99,7 @@ class UniverseSymbol(_Strict):
         return self.polymarket_match or self.match_terms()
 
 
-class DigestSettings(_Strict):
+class DigestSettings(ConfigModel):
     top_n: PositiveInt = Field(default=5, le=50)
     near_trigger_ratio: float = Field(
         default=0.8, gt=0.0, lt=1.0,
@@ -111,7 +109,7 @@ class DigestSettings(_Strict):
     max_listed_symbols: PositiveInt = Field(default=8, le=50)
 
 
-class PolymarketRules(_Strict):
+class PolymarketRules(ConfigModel):
     """Which markets are good enough to compare with, and the internal model's knobs."""
 
     enabled: bool = True
@@ -140,7 +138,7 @@ class PolymarketRules(_Strict):
     )
 
 
-class UniverseConfig(_Strict):
+class UniverseConfig(ConfigModel):
     asset_classes: dict[AssetClass, AssetClassSettings] = Field(default_factory=dict)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     polymarket: PolymarketRules = Field(default_factory=PolymarketRules)

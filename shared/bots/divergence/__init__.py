@@ -4,7 +4,14 @@ from shared.bots.divergence.bot import (
     SEARCH_SPACE,
     DivergenceBot,
     DivergenceConfig,
+    DivergenceReading,
     divergence_of,
 )
 
-__all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig", "divergence_of"]
+__all__ = [
+    "SEARCH_SPACE",
+    "DivergenceBot",
+    "DivergenceConfig",
+    "DivergenceReading",
+    "divergence_of",
+]

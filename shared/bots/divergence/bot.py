@@ -17,6 +17,8 @@ not a fit: fitting it walk-forward on recorded runs is the tuner's job.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydantic import Field, PositiveInt
 
@@ -31,7 +33,14 @@ from shared.contracts import (
     SignalFeatures,
 )
 
-__all__ = ["SEARCH_SPACE", "DivergenceBot", "DivergenceConfig", "divergence_of"]
+__all__ = [
+    "NOT_TUNED",
+    "SEARCH_SPACE",
+    "DivergenceBot",
+    "DivergenceConfig",
+    "DivergenceReading",
+    "divergence_of",
+]
 
 
 class DivergenceConfig(BotConfig):
@@ -52,10 +61,43 @@ SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
     "min_narrative_mass": (0.0, 2.0, 0.1),
     "min_narrative_score": (0.1, 0.8, 0.05),
     "move_scale_z": (0.5, 3.0, 0.25),
+    "hard_max_move_z": (3.0, 10.0, 1.0),
     "logistic_intercept": (-1.0, 1.0, 0.1),
     "logistic_slope": (0.2, 3.0, 0.2),
 }
 """Tunable parameters: ``{name: (low, high, step)}``."""
+
+NOT_TUNED: dict[str, str] = {
+    "horizon_hours": "defines what is forecast, not how well",
+    "max_disagreement_share": "only labels a warning (DIV_MODEL_DISAGREEMENT)",
+    "warning_margin": "only labels a warning (DIV_NEAR_THRESHOLD)",
+}
+"""Parameters deliberately left out of the search, with the reason."""
+
+
+@dataclass(frozen=True)
+class DivergenceReading:
+    """The divergence a decision computed and the threshold it was held to, read from the
+    decision's (or its envelope's) ``numbers``."""
+
+    divergence: float
+    threshold: float
+
+    @classmethod
+    def of(cls, numbers: Mapping[str, float]) -> DivergenceReading | None:
+        """None when no divergence was computed (no narrative, a failure, a skipped bot)."""
+        if _DIVERGENCE not in numbers:
+            return None
+        return cls(divergence=numbers[_DIVERGENCE], threshold=numbers[_THRESHOLD])
+
+    @property
+    def rank(self) -> float:
+        """``|divergence| / threshold``: 1 at the threshold."""
+        return abs(self.divergence) / self.threshold
+
+
+_DIVERGENCE = "divergence"
+_THRESHOLD = "threshold"
 
 
 def divergence_of(features: SignalFeatures, cfg: DivergenceConfig) -> float | None:
@@ -90,7 +132,7 @@ class DivergenceBot(Bot[SignalFeatures, DivergenceConfig]):
         p_up = 1.0 / (1.0 + math.exp(-(cfg.logistic_intercept
                                         + (cfg.logistic_slope * divergence if led else 0.0))))
         numbers |= {"narrative_score": f.narrative_score, "price_view": price_view,
-                    "divergence": divergence, "threshold": cfg.divergence_threshold, "p_up": p_up}
+                    _DIVERGENCE: divergence, _THRESHOLD: cfg.divergence_threshold, "p_up": p_up}
         forecast = _forecast(f, cfg, p_up, self)
         evidence = _evidence(f, numbers)
 

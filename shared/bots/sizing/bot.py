@@ -20,7 +20,11 @@ class SizingConfig(BotConfig):
     cap: float = Field(default=0.25, gt=0.0, le=1.0)
 
 
-SEARCH_SPACE = {"risk_budget": (0.0025, 0.03, 0.0025), "cap": (0.05, 0.5, 0.05)}
+SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
+    "risk_budget": (0.0025, 0.03, 0.0025),
+    "floor": (0.0, 0.05, 0.01),
+    "cap": (0.05, 0.5, 0.05),
+}
 
 
 def target_size(realized_vol: float, horizon_hours: int, confidence: float,

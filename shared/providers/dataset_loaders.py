@@ -1,4 +1,4 @@
-"""Parsers for recorded bar files, quirks included (used by :mod:`shared.providers.replay`).
+"""Parsers for recorded bar files, quirks included (used by :mod:`shared.providers.dataset`).
 
 Every loader returns a frame that passed :func:`validate_bars_frame`: sorted by ``start``,
 unique starts, ``datetime64[ns, UTC]`` times, ``volume`` in units of the asset (coins,

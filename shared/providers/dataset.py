@@ -1,6 +1,7 @@
-"""The replay feed: recorded bars and narratives served point-in-time (``tb run --feed replay``).
+"""The dataset feed: recorded public bars and narratives served point-in-time
+(``tb run --feed dataset``; ``--feed replay`` is its old name, see :mod:`shared.providers.feeds`).
 
-Bar files are parsed by :mod:`shared.providers.replay_loaders`; narrative files here.
+Bar files are parsed by :mod:`shared.providers.dataset_loaders`; narrative files here.
 
 Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
 
@@ -8,7 +9,7 @@ Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
   zero-padded) and is read as UTC. The set states no zone; read as UTC, headline counts
   correlate best with same-hour |BTC return| (a US zone would put news 4-5 h before moves)
   and "falls below $20K" (07:16) follows the 06:00 bar that first broke 20K.
-* The set has no fetch time, so the replay assumes a fixed delay: ``fetched_at =
+* The set has no fetch time, so the feed assumes a fixed delay: ``fetched_at =
   published_at + fetch_delay`` (default 5 minutes, configurable, must be >= 0).
 * ``subject`` maps to symbols (``bitcoin`` -> BTC-USD, ``ethereum`` -> ETH-USD); any other
   subject maps by keyword in title or text (bitcoin/BTC, ether/ethereum/ETH); items that map
@@ -39,7 +40,8 @@ from pydantic import ValidationError
 from shared.contracts import Narrative, Timeframe, format_utc, sha256_hex
 from shared.datadir import resolve_data_paths
 from shared.errors import ConfigError, ContractViolation
-from shared.providers.replay_loaders import load_bars_file, read_csv_lines
+from shared.providers.dataset_loaders import load_bars_file, read_csv_lines
+from shared.providers.feeds import DATASET_RECORDED_NAME
 
 __all__ = [
     "DEFAULT_BARS_FILES",
@@ -47,8 +49,8 @@ __all__ = [
     "DEFAULT_KEYWORD_SYMBOLS",
     "DEFAULT_NEWS_FILES",
     "DEFAULT_SUBJECT_SYMBOLS",
-    "ReplayFeed",
-    "default_replay_feed",
+    "DatasetFeed",
+    "default_dataset_feed",
     "load_cryptonews_csv",
     "load_narratives_file",
     "load_news_file",
@@ -244,16 +246,16 @@ class _SymbolNews:
     published_ns: np.ndarray
 
 
-class ReplayFeed:
+class DatasetFeed:
     """Recorded bars and narratives, loaded lazily once, served point-in-time.
 
     A MarketFeed and a NewsFeed. Example::
 
-        feed = ReplayFeed({"BTC-USD": Path("btc_1h.csv")}, [Path("news.csv")])
+        feed = DatasetFeed({"BTC-USD": Path("btc_1h.csv")}, [Path("news.csv")])
         feed.bars(["BTC-USD"], start=t0, end=t1, timeframe=Timeframe.HOUR)
     """
 
-    name = "replay"
+    name = DATASET_RECORDED_NAME  # "replay": how artifacts name this feed
 
     def __init__(
         self,
@@ -285,7 +287,7 @@ class ReplayFeed:
         timeframe: Timeframe = Timeframe.HOUR,
         fetch_delay_mins: float = DEFAULT_FETCH_DELAY / timedelta(minutes=1),
         subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
-    ) -> ReplayFeed:
+    ) -> DatasetFeed:
         """Build from config values: resolve paths (relative ones against ``base_dir``, default
         the working directory) and fail now if any file is missing."""
         root = base_dir or Path.cwd()
@@ -293,7 +295,7 @@ class ReplayFeed:
         news = [root / Path(path) for path in news_files]
         missing = [str(path) for path in [*bars.values(), *news] if not path.is_file()]
         if missing:
-            raise ConfigError(f"replay feed: files not found: {missing}")
+            raise ConfigError(f"dataset feed: files not found: {missing}")
         return cls(
             bars,
             news,
@@ -313,12 +315,12 @@ class ReplayFeed:
         """Bars with ``start >= start`` and ``end <= end`` (closed by ``end``) per symbol."""
         if timeframe is not self.timeframe:
             raise ConfigError(
-                f"replay feed holds {self.timeframe.value} bars, asked for {timeframe.value}"
+                f"dataset feed holds {self.timeframe.value} bars, asked for {timeframe.value}"
             )
         unknown = [symbol for symbol in symbols if symbol not in self.bars_files]
         if unknown:
             raise ConfigError(
-                f"replay feed has no bars file for {unknown}; configured: "
+                f"dataset feed has no bars file for {unknown}; configured: "
                 f"{ {s: str(p) for s, p in self.bars_files.items()} }"
             )
         start_ns, end_ns = _to_ns(start, "start"), _to_ns(end, "end")
@@ -366,7 +368,7 @@ class ReplayFeed:
     def _load_narratives(self) -> tuple[Narrative, ...]:
         if self._narratives is None:
             if not self.news_files:
-                raise ConfigError("replay feed has no news files configured")
+                raise ConfigError("dataset feed has no news files configured")
             loaded = [
                 item
                 for path in self.news_files
@@ -389,7 +391,7 @@ def _dedupe_sorted(items: Iterable[Narrative]) -> tuple[Narrative, ...]:
             seen.add(item.narrative_id)
             unique.append(item)
     if len(unique) < len(ordered):
-        logger.info("replay news: dropped %d repeated narrative ids", len(ordered) - len(unique))
+        logger.info("dataset news: dropped %d repeated narrative ids", len(ordered) - len(unique))
     return tuple(unique)
 
 
@@ -414,14 +416,14 @@ def _to_ns(value: datetime, name: str) -> int:
     return (value - _EPOCH) // _ONE_MICROSECOND * 1000
 
 
-def default_replay_feed(
+def default_dataset_feed(
     base_dir: Path | None = None, *, fetch_delay_mins: float = 5.0
-) -> ReplayFeed:
-    """The replay feed over the data directory (:mod:`shared.datadir`, or ``base_dir``):
+) -> DatasetFeed:
+    """The dataset feed over the data directory (:mod:`shared.datadir`, or ``base_dir``):
     Bitstamp BTC/ETH hourly and the crypto news."""
     if base_dir is not None:
-        return ReplayFeed.from_paths(DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=base_dir,
+        return DatasetFeed.from_paths(DEFAULT_BARS_FILES, DEFAULT_NEWS_FILES, base_dir=base_dir,
                                      fetch_delay_mins=fetch_delay_mins)
     paths = resolve_data_paths([*DEFAULT_BARS_FILES.values(), *DEFAULT_NEWS_FILES])
     bars = dict(zip(DEFAULT_BARS_FILES, paths, strict=False))
-    return ReplayFeed.from_paths(bars, paths[len(bars):], fetch_delay_mins=fetch_delay_mins)
+    return DatasetFeed.from_paths(bars, paths[len(bars):], fetch_delay_mins=fetch_delay_mins)

@@ -1,4 +1,4 @@
-"""Replay feed: quirky recorded files in tmp_path, point-in-time filtering, and the real data."""
+"""Dataset feed: quirky recorded files in tmp_path, point-in-time filtering, and the real data."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from shared.contracts import Narrative, Timeframe, canonical_json
 from shared.contracts.frames import BAR_COLUMNS
 from shared.errors import ConfigError, ContractViolation
-from shared.providers.replay import (
-    ReplayFeed,
-    default_replay_feed,
+from shared.providers.dataset import (
+    DatasetFeed,
+    default_dataset_feed,
     load_cryptonews_csv,
     load_narratives_file,
     load_news_file,
 )
-from shared.providers.replay_loaders import (
+from shared.providers.dataset_loaders import (
     load_bars_file,
     load_cryptodatadownload_csv,
     load_yahoo_daily_csv,
@@ -105,7 +105,7 @@ def test_load_cdd_newest_partial_bar_dropped_unless_asked(tmp_path: Path) -> Non
 def test_load_cdd_fixes_applied_logged_in_one_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="shared.providers.replay_loaders"):
+    with caplog.at_level(logging.INFO, logger="shared.providers.dataset_loaders"):
         load_cryptodatadownload_csv(_hourly_cdd(tmp_path), timeframe=Timeframe.HOUR)
     (message,) = [r.getMessage() for r in caplog.records]
     assert "swapped on 2 rows" in message
@@ -441,15 +441,15 @@ def test_load_news_file_dispatches_by_header(tmp_path: Path) -> None:
     assert load_news_file(_write_jsonl(tmp_path / "n.jsonl", items)) == items
 
 
-# ----------------------------------------------------------------- ReplayFeed
+# ----------------------------------------------------------------- DatasetFeed
 
 
-def _feed(tmp_path: Path, items: Sequence[Narrative] = ()) -> ReplayFeed:
+def _feed(tmp_path: Path, items: Sequence[Narrative] = ()) -> DatasetFeed:
     news = [_write_jsonl(tmp_path / "news.jsonl", items)] if items else []
-    return ReplayFeed({"BTC-USD": _hourly_cdd(tmp_path)}, news)
+    return DatasetFeed({"BTC-USD": _hourly_cdd(tmp_path)}, news)
 
 
-def test_replay_bars_bar_closing_after_end_excluded(tmp_path: Path) -> None:
+def test_dataset_bars_bar_closing_after_end_excluded(tmp_path: Path) -> None:
     frames = _feed(tmp_path).bars(
         ["BTC-USD"],
         start=T0 + HOUR,
@@ -463,14 +463,14 @@ def test_replay_bars_bar_closing_after_end_excluded(tmp_path: Path) -> None:
     ]
 
 
-def test_replay_bars_bar_ending_exactly_at_end_included(tmp_path: Path) -> None:
+def test_dataset_bars_bar_ending_exactly_at_end_included(tmp_path: Path) -> None:
     frames = _feed(tmp_path).bars(
         ["BTC-USD"], start=T0, end=T0 + 2 * HOUR, timeframe=Timeframe.HOUR
     )
     assert len(frames["BTC-USD"]) == 2
 
 
-def test_replay_bars_window_before_data_returns_empty_frame(tmp_path: Path) -> None:
+def test_dataset_bars_window_before_data_returns_empty_frame(tmp_path: Path) -> None:
     frames = _feed(tmp_path).bars(
         ["BTC-USD"], start=T0 - 9 * HOUR, end=T0, timeframe=Timeframe.HOUR
     )
@@ -478,26 +478,26 @@ def test_replay_bars_window_before_data_returns_empty_frame(tmp_path: Path) -> N
     assert list(frames["BTC-USD"].columns) == list(BAR_COLUMNS)
 
 
-def test_replay_bars_unknown_symbol_raises_config_error_naming_files(tmp_path: Path) -> None:
+def test_dataset_bars_unknown_symbol_raises_config_error_naming_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no bars file for \['SOL-USD'\].*cdd_1h.csv"):
         _feed(tmp_path).bars(
             ["BTC-USD", "SOL-USD"], start=T0, end=T0 + HOUR, timeframe=Timeframe.HOUR
         )
 
 
-def test_replay_bars_timeframe_mismatch_raises_config_error(tmp_path: Path) -> None:
+def test_dataset_bars_timeframe_mismatch_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="1Hour"):
         _feed(tmp_path).bars(["BTC-USD"], start=T0, end=T0 + HOUR, timeframe=Timeframe.DAY)
 
 
-def test_replay_bars_naive_datetime_raises_contract_violation(tmp_path: Path) -> None:
+def test_dataset_bars_naive_datetime_raises_contract_violation(tmp_path: Path) -> None:
     with pytest.raises(ContractViolation, match="timezone-aware"):
         _feed(tmp_path).bars(
             ["BTC-USD"], start=datetime(2022, 1, 1), end=T0, timeframe=Timeframe.HOUR
         )
 
 
-def test_replay_bars_loaded_once_and_cached(tmp_path: Path) -> None:
+def test_dataset_bars_loaded_once_and_cached(tmp_path: Path) -> None:
     feed = _feed(tmp_path)
     first = feed.bars(["BTC-USD"], start=T0, end=T0 + 9 * HOUR, timeframe=Timeframe.HOUR)
     (tmp_path / "cdd_1h.csv").unlink()
@@ -505,14 +505,14 @@ def test_replay_bars_loaded_once_and_cached(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(first["BTC-USD"], again["BTC-USD"])
 
 
-def test_replay_from_paths_missing_file_raises_config_error(tmp_path: Path) -> None:
+def test_dataset_from_paths_missing_file_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="nope.csv"):
-        ReplayFeed.from_paths({"BTC-USD": "nope.csv"}, base_dir=tmp_path)
+        DatasetFeed.from_paths({"BTC-USD": "nope.csv"}, base_dir=tmp_path)
 
 
-def test_replay_from_paths_relative_paths_and_delay_minutes_applied(tmp_path: Path) -> None:
+def test_dataset_from_paths_relative_paths_and_delay_minutes_applied(tmp_path: Path) -> None:
     _news_file(tmp_path)
-    feed = ReplayFeed.from_paths(
+    feed = DatasetFeed.from_paths(
         bars_files={"BTC-USD": _hourly_cdd(tmp_path).name},
         news_files=["cryptonews.csv"],
         base_dir=tmp_path,
@@ -524,7 +524,7 @@ def test_replay_from_paths_relative_paths_and_delay_minutes_applied(tmp_path: Pa
     assert all(n.fetched_at - n.published_at == timedelta(minutes=30) for n in found)
 
 
-def test_replay_narratives_fetched_after_end_excluded_though_published_before(
+def test_dataset_narratives_fetched_after_end_excluded_though_published_before(
     tmp_path: Path,
 ) -> None:
     items = [
@@ -535,7 +535,7 @@ def test_replay_narratives_fetched_after_end_excluded_though_published_before(
     assert [n.narrative_id for n in found] == ["n0000"]
 
 
-def test_replay_narratives_published_before_start_excluded(tmp_path: Path) -> None:
+def test_dataset_narratives_published_before_start_excluded(tmp_path: Path) -> None:
     items = [
         _narrative(0, published=T0 - HOUR, delay=2 * HOUR, symbols=("BTC-USD",)),
         _narrative(1, published=T0, delay=HOUR, symbols=("BTC-USD",)),
@@ -544,7 +544,7 @@ def test_replay_narratives_published_before_start_excluded(tmp_path: Path) -> No
     assert [n.narrative_id for n in found] == ["n0001"]
 
 
-def test_replay_narratives_many_symbols_sorted_without_repeats(tmp_path: Path) -> None:
+def test_dataset_narratives_many_symbols_sorted_without_repeats(tmp_path: Path) -> None:
     items = [
         _narrative(2, published=T0, delay=HOUR, symbols=("BTC-USD", "ETH-USD")),
         _narrative(1, published=T0, delay=HOUR, symbols=("ETH-USD",)),
@@ -557,7 +557,7 @@ def test_replay_narratives_many_symbols_sorted_without_repeats(tmp_path: Path) -
     assert [n.narrative_id for n in found] == ["n0001", "n0002", "n0000"]
 
 
-def test_replay_narratives_without_news_files_raises_config_error(tmp_path: Path) -> None:
+def test_dataset_narratives_without_news_files_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no news files"):
         _feed(tmp_path).narratives(["BTC-USD"], start=T0, end=T0 + HOUR)
 
@@ -567,7 +567,7 @@ def test_replay_narratives_without_news_files_raises_config_error(tmp_path: Path
     delays=st.lists(st.integers(min_value=0, max_value=600), min_size=1, max_size=40),
     window=st.tuples(st.integers(-60, 3000), st.integers(0, 3000)),
 )
-def test_replay_narratives_search_matches_brute_force(
+def test_dataset_narratives_search_matches_brute_force(
     tmp_path_factory: pytest.TempPathFactory, delays: list[int], window: tuple[int, int]
 ) -> None:
     tmp_path = tmp_path_factory.mktemp("bf")
@@ -594,17 +594,17 @@ def test_replay_narratives_search_matches_brute_force(
     assert found == expected
 
 
-def test_default_replay_feed_without_files_raises_config_error(tmp_path: Path) -> None:
+def test_default_dataset_feed_without_files_raises_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Bitstamp_BTCUSD_1h.csv"):
-        default_replay_feed(tmp_path)
+        default_dataset_feed(tmp_path)
 
 
-def test_default_replay_feed_missing_data_dir_names_it_and_the_env_var(
+def test_default_dataset_feed_missing_data_dir_names_it_and_the_env_var(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TB_DATA_DIR", str(tmp_path / "absent"))
     with pytest.raises(ConfigError, match=r"absent does not exist; set TB_DATA_DIR"):
-        default_replay_feed()
+        default_dataset_feed()
 
 
 # ----------------------------------------------------------------- real data (TB_DATA_DIR)
@@ -699,7 +699,7 @@ def test_real_cryptonews_matches_source_md(shared_data: Path) -> None:
 
 @pytest.mark.shared_data
 def test_real_default_feed_point_in_time(shared_data: Path) -> None:
-    feed = default_replay_feed(shared_data)
+    feed = default_dataset_feed(shared_data)
     end = datetime(2022, 3, 1, 12, 30, tzinfo=UTC)
     frames = feed.bars(
         ["BTC-USD", "ETH-USD"], start=end - timedelta(days=7), end=end, timeframe=Timeframe.HOUR

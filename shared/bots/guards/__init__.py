@@ -1,1 +1,0 @@
-"""The confirmation ("bias immunity") guards: each a gate bot with its own fixtures."""
