@@ -26,7 +26,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("shared.providers", "shared.features", "shared.sentiment", "shared.evaluation",
      "shared.render", "shared.store", "shared.bots"),
     ("shared.notify", "shared.signal"),
-    ("shared.universe",),
+    ("shared.universe", "shared.readiness"),
     ("shared.pipeline",),
     ("functions.eval", "functions.sentiment", "functions.study", "functions.tracer",
      "functions.universe"),

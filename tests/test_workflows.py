@@ -20,6 +20,7 @@ COMMITTING_JOBS = {
     "tracer.yml": {"run"},
     "eval.yml": {"ingest", "weekly"},
     "universe.yml": {"reduce"},
+    "board.yml": {"board"},
 }
 # `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
 UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")
@@ -186,3 +187,19 @@ def test_actionlint_broken_workflow_reports_and_fails(tmp_path: Path) -> None:
         done.stdout,
         re.MULTILINE,
     ), done.stdout
+
+
+def test_promotion_workflow_gates_mode_changes_read_only() -> None:
+    doc = _load(WORKFLOWS_DIR / "promotion.yml")
+    assert _triggers(doc)["pull_request"]["paths"] == ["config/bots/*.yaml"]
+    assert doc["permissions"] == {"contents": "read"}
+    scripts = "\n".join(str(step.get("run", "")) for step in _jobs(doc)["gate"]["steps"])
+    assert '"check-promotion"' in scripts and "GITHUB_STEP_SUMMARY" in scripts
+
+
+def test_board_workflow_commits_board_on_push_to_main() -> None:
+    doc = _load(WORKFLOWS_DIR / "board.yml")
+    assert _triggers(doc)["push"]["branches"] == ["main"]
+    scripts = "\n".join(str(step.get("run", "")) for step in _jobs(doc)["board"]["steps"])
+    assert "tb board --write" in scripts
+    assert "--path BOARD.md --path board.json" in scripts

@@ -10,6 +10,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``eval.py``      ``tb eval metrics | ingest | run | weekly``
 * ``sentiment.py`` ``tb sentiment score``
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
+* ``board.py``     ``tb board [--json] | check-promotion | specs``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message.
 """
@@ -21,7 +22,7 @@ import sys
 
 import click
 
-from functions.cli import bots, simulate, study, tracer
+from functions.cli import board, bots, simulate, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -55,6 +56,7 @@ for _command in (
     study.study_command,
     simulate.simulate_command,
     bots.group,
+    board.group,
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,

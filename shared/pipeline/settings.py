@@ -10,6 +10,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
 from shared.config import ConfigModel, config_dir, load_yaml_model
+from shared.readiness.gates import ModeLimit, limit_modes
 from shared.signal.config import BotSettings, SignalConfig, load_bot_settings, load_signal_config
 
 __all__ = ["DatasetFiles", "PipelineSettings", "TracerConfig", "load_pipeline_settings"]
@@ -42,13 +43,16 @@ class PipelineSettings(BaseModel):
     tracer: TracerConfig
     signal: SignalConfig
     bots: BotSettings
+    mode_limits: tuple[ModeLimit, ...] = ()  # modes the board lowered (BOT_MODE_ABOVE_GATE)
 
 
 def load_pipeline_settings(directory: Path | None = None) -> PipelineSettings:
     """Load ``tracer.yaml``, ``signal.yaml`` and every ``bots/*.yaml``."""
     base = directory or config_dir()
+    bots, limits = limit_modes(load_bot_settings(base))  # never above the board's gate
     return PipelineSettings(
         tracer=load_yaml_model(base / "tracer.yaml", TracerConfig),
         signal=load_signal_config(base),
-        bots=load_bot_settings(base),
+        bots=bots,
+        mode_limits=limits,
     )

@@ -1,0 +1,88 @@
+"""Backtest/4: whether the bot is reproducibly tunable on a known feed (no stronger claim)."""
+
+from __future__ import annotations
+
+import json
+
+from shared.contracts import ReportEnvelope
+from shared.readiness.evidence import Item, Tree
+from shared.readiness.facts import search_space
+
+__all__ = ["TITLES", "check_backtest"]
+
+TITLES = ("synthetic fixture exists and the tests load it",
+          "recorded envelope timeline checked in", "SEARCH_SPACE covers every parameter",
+          "optimizer reference run on file")
+
+
+def check_backtest(tree: Tree, name: str) -> list[Item]:
+    results = [_fixtures(tree, name), _timeline(tree, name), _space(tree, name),
+               _reference(tree, name)]
+    return [Item(n, title, ok, why)
+            for n, (title, (ok, why)) in enumerate(zip(TITLES, results, strict=True), start=1)]
+
+
+def _fixtures(tree: Tree, name: str) -> tuple[bool, str]:
+    folder = tree.entry(name).fixtures_dir
+    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not found:
+        return False, f"{tree.rel(folder)}: no fixture"
+    loader = tree.root / "tests" / "test_bot_fixtures.py"
+    if not loader.is_file() or "load_fixtures" not in loader.read_text(encoding="utf-8"):
+        return False, f"{tree.rel(loader)} does not load the fixtures"
+    return True, f"{len(found)} fixture(s) in {tree.rel(folder)}; loaded by {tree.rel(loader)}"
+
+
+def _timeline(tree: Tree, name: str) -> tuple[bool, str]:
+    path = tree.entry(name).timeline_path
+    if not path.is_file():
+        return False, f"{tree.rel(path)} is absent"
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return False, f"{tree.rel(path)} is empty"
+    for i, line in enumerate(lines, start=1):
+        try:
+            envelope = ReportEnvelope.model_validate_json(line)
+        except ValueError as e:
+            return False, f"{tree.rel(path)}:{i}: not an envelope ({str(e).splitlines()[0]})"
+        if envelope.bot != name:
+            return False, f"{tree.rel(path)}:{i}: envelope of {envelope.bot}"
+    return True, f"{tree.rel(path)}: {len(lines)} envelopes (re-run by seed in the tests)"
+
+
+def _space(tree: Tree, name: str) -> tuple[bool, str]:
+    bot = tree.bot_class(name)
+    space = search_space(bot)
+    if space is None:
+        return False, f"{bot.__module__} exports no SEARCH_SPACE"
+    params = list(bot.config_model.model_fields)
+    missing = [p for p in params if p not in space]
+    unknown = [p for p in space if p not in params]
+    bad = []
+    thresholds = bot.hard_thresholds()
+    for param, (low, high, step) in space.items():
+        if not (low < high and step > 0):
+            bad.append(f"{param}: range ({low:g}, {high:g}, step {step:g})")
+        bound = thresholds.get(param)
+        if bound is not None and ((bound.low is not None and low < bound.low)
+                                  or (bound.high is not None and high > bound.high)):
+            bad.append(f"{param}: ({low:g}, {high:g}) leaves its hard range {bound}")
+    if missing or unknown or bad:
+        parts = ([f"missing {missing}"] if missing else []) + (
+            [f"unknown {unknown}"] if unknown else []) + bad
+        return False, f"{bot.__module__}.SEARCH_SPACE: " + "; ".join(parts)
+    return True, f"{bot.__module__}.SEARCH_SPACE: {len(space)} parameters with range and step"
+
+
+def _reference(tree: Tree, name: str) -> tuple[bool, str]:
+    folder = tree.root / "runs" / "optimizer" / name
+    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    for path in found:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("winning_params") and doc.get("score_function"):
+            return True, f"{tree.rel(path)}: winning params and score function on file"
+    return False, f"{tree.rel(folder)}/: no optimizer reference run on file " \
+                  "(winning_params + score_function)"
