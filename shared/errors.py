@@ -14,9 +14,15 @@ documented exception: it turns any bot crash into a failure envelope).
     └── ProviderError               an external service failed (after its retries)
         ├── TransientProviderError  timeouts, connection resets, 429, 5xx: may work later
         │   ├── CircuitOpenError    the provider's breaker is open; no call was made
+        │   ├── DeadlineExceeded    an answer was not whole within its wall-clock deadline
         │   └── TransientHttpError  (providers._http) plus Retry-After and request_sent
+        ├── BudgetExhausted         a bound of the run leaves no room for the call
+        │   ├── RunDeadlineExceeded the run's deadline passed (calls fail fast from then on)
+        │   ├── ProviderTimeBudgetExceeded  the provider used up its time for this run
+        │   └── ModelCallsCapped    the run's cap on model calls is reached
         ├── ProviderAuthError       401/403: keys missing, wrong or without permission
         ├── ProviderResponseError   the answer arrived but is malformed or of the wrong shape
+        │   ├── ResponseTooLarge    the answer is larger than the provider's maximum
         │   └── ModelOutputInvalid  (providers._http) a model's JSON does not fit its schema
         └── RecordedFailure         (functions.tracer.replay) a failure replayed from a record
 
@@ -30,15 +36,21 @@ from __future__ import annotations
 
 __all__ = [
     "ArtifactError",
+    "BudgetExhausted",
     "CircuitOpenError",
     "ConfigError",
     "ContractViolation",
+    "DeadlineExceeded",
     "MissingColumnError",
+    "ModelCallsCapped",
     "NoValidRowsError",
     "PipelineError",
     "ProviderAuthError",
     "ProviderError",
     "ProviderResponseError",
+    "ProviderTimeBudgetExceeded",
+    "ResponseTooLarge",
+    "RunDeadlineExceeded",
     "TransientProviderError",
     "UnknownReasonCode",
 ]
@@ -105,3 +117,42 @@ class ProviderResponseError(ProviderError):
     """The provider answered, but with a payload that does not parse or validate."""
 
     reason_code = "PROVIDER_BAD_RESPONSE"
+
+
+class DeadlineExceeded(TransientProviderError):
+    """An answer did not arrive whole within its wall-clock deadline (a slow or trickling
+    server); what had arrived was dropped."""
+
+    reason_code = "PROVIDER_DEADLINE"
+
+
+class BudgetExhausted(ProviderError):
+    """A bound of the run (its deadline, the provider's time budget, the cap on model calls)
+    leaves no room for the call, so it was not made (or was cut off). Not transient: it is
+    never retried and never trips a breaker."""
+
+    reason_code = "PROVIDER_ERROR"
+
+
+class RunDeadlineExceeded(BudgetExhausted):
+    """The run's deadline has passed: every later provider call fails fast."""
+
+    reason_code = "RUN_DEADLINE_EXCEEDED"
+
+
+class ProviderTimeBudgetExceeded(BudgetExhausted):
+    """The provider has used up its wall-time budget for this run."""
+
+    reason_code = "PROVIDER_TIME_BUDGET"
+
+
+class ModelCallsCapped(BudgetExhausted):
+    """The run's cap on model calls (FinBERT + the LLM check) is reached."""
+
+    reason_code = "MODEL_CALLS_CAPPED"
+
+
+class ResponseTooLarge(ProviderResponseError):
+    """The answer is larger than the provider's maximum response size; it was refused."""
+
+    reason_code = "PROVIDER_RESPONSE_TOO_LARGE"

@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     tb_breaker_reset_timeout_secs: float = Field(default=60.0, ge=0)
     tb_telegram_max_retry_after_secs: float = Field(default=10.0, ge=0)
 
+    # Bounds (issue 11): a whole-answer deadline per request, a time budget per provider and
+    # a deadline per run (the workflows' job timeouts, 20 and 30 min, are the outer bound;
+    # the run deadline stays well inside them), a size limit per answer, and caps on news
+    # items per answer and on model calls per run. See docs/bounds.md.
+    tb_http_response_deadline_secs: float = Field(default=60.0, gt=0)
+    tb_http_provider_budget_secs: float = Field(default=300.0, gt=0)
+    tb_run_deadline_secs: float = Field(default=600.0, gt=0)
+    tb_http_max_response_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    tb_pplx_max_items_per_answer: int = Field(default=100, ge=1)
+    tb_model_max_calls_per_run: int = Field(default=400, ge=0)
+
     @classmethod
     def settings_customise_sources(
         cls,

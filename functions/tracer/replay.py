@@ -16,6 +16,11 @@ what the core does not decide:
   happened when the digest was sent after the run (delivery is never replayed);
 * decision latencies (``--timings``), which are wall time.
 
+A recorded model call whose answer was too long to keep whole (``response_truncated``, see
+:class:`~shared.providers._http.MemoryRecorder`) cannot be replayed byte for byte: the report
+says so in ``notes``, one line per such call. The decision still replays, from the parsed
+narratives, scores and checks the inputs record keeps whole.
+
 Provider health is an input, not a decision: recorded statuses are restored as they were
 (a provider that failed fails again, with its recorded reason code), and every reason the
 core derives from them (fallbacks, dropped checks, stale data) is recomputed.
@@ -60,7 +65,8 @@ from shared.store.identity import is_run_id
 from shared.store.layout import tracer_run_paths
 from shared.store.readers import find_tracer_run, parse_artifact, read_bytes
 
-__all__ = ["Record", "ReplayReport", "load_record", "replay_run", "replay_sources"]
+__all__ = ["Record", "ReplayReport", "load_record", "replay_run", "replay_sources",
+           "truncated_calls"]
 
 MAX_DIFFERENCES = 25
 _MARKET_PROVIDERS = ("alpaca", "synthetic", "replay")
@@ -86,10 +92,14 @@ class ReplayReport:
     run_id: str
     identical: bool
     differences: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)  # what could not be replayed
 
     def to_json(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "identical": self.identical,
-                "differences": list(self.differences)}
+        doc: dict[str, Any] = {"run_id": self.run_id, "identical": self.identical,
+                               "differences": list(self.differences)}
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        return doc
 
 
 class RecordedFailure(ProviderError):
@@ -108,12 +118,13 @@ def replay_run(run_id: str, artifacts_dir: Path) -> ReplayReport:
     """
     record = load_record(run_id, artifacts_dir)
     differences = list(record.problems)
+    notes = truncated_calls(record.inputs)
     try:
         result = run(_request(record), sources=replay_sources(record),
                      registry=default_registry())
     except PipelineError as e:
         differences.append(f"the record cannot be replayed: {e}")
-        return ReplayReport(run_id, False, tuple(differences[:MAX_DIFFERENCES]))
+        return ReplayReport(run_id, False, tuple(differences[:MAX_DIFFERENCES]), notes)
     differences += _diff(_normalised(record.run), _normalised(result.run), "run")
     recorded_inputs = json.loads(record.inputs_bytes)
     differences += _diff(recorded_inputs, json.loads(canonical_json(result.inputs)), "inputs")
@@ -122,7 +133,19 @@ def replay_run(run_id: str, artifacts_dir: Path) -> ReplayReport:
     if len(differences) > MAX_DIFFERENCES:
         more = len(differences) - MAX_DIFFERENCES
         differences = [*differences[:MAX_DIFFERENCES], f"... and {more} more"]
-    return ReplayReport(run_id, not differences, tuple(differences))
+    return ReplayReport(run_id, not differences, tuple(differences), notes)
+
+
+def truncated_calls(inputs: RunInputs) -> tuple[str, ...]:
+    """One line per recorded model call whose answer was cut (not replayable byte for byte)."""
+    return tuple(
+        f"model_calls[{index}] ({call.provider} {call.endpoint}): cannot be replayed byte for "
+        f"byte: the record keeps {cut.kept_chars} of the answer's {cut.chars} characters "
+        f"(sha256 {cut.sha256} of its {cut.utf8_bytes} UTF-8 bytes); the decision replays "
+        "from the parsed inputs"
+        for index, call in enumerate(inputs.model_calls)
+        if (cut := call.response_truncated) is not None
+    )
 
 
 def load_record(run_id: str, root: Path) -> Record:

@@ -139,14 +139,16 @@ def _polymarket(config: UniverseConfig, *, live: bool, fixture: Path | None
         return None, ProviderStatus(provider="polymarket", state=ProviderState.SKIPPED,
                                     detail="disabled in config/universe.yaml")
     if live:
+        from shared.providers._bounds import RunDeadline
         from shared.providers.perplexity import PerplexityNews
         from shared.providers.polymarket import PolymarketClient
         from shared.settings import Settings
 
         settings = Settings()
-        helper = PerplexityNews.from_settings(settings) if settings.has_keys_for(
-            "perplexity") else None
-        source = LivePolymarket(PolymarketClient.from_settings(settings),
+        deadline = RunDeadline.start(settings.tb_run_deadline_secs)  # with the live sources'
+        helper = PerplexityNews.from_settings(settings, deadline=deadline) if (
+            settings.has_keys_for("perplexity")) else None
+        source = LivePolymarket(PolymarketClient.from_settings(settings, deadline=deadline),
                                 limit=rules.search_limit,
                                 history_hours=rules.max_price_age_hours, perplexity=helper)
         return source, ProviderStatus(provider="polymarket", state=ProviderState.OK,

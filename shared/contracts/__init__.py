@@ -1,6 +1,12 @@
 """The wire contract: every record the product reads or writes is one of these models."""
 
-from shared.contracts.artifacts import DigestMessage, ModelCall, RunInputs, TracerRun
+from shared.contracts.artifacts import (
+    DigestMessage,
+    ModelCall,
+    RunInputs,
+    TracerRun,
+    TruncatedText,
+)
 from shared.contracts.base import (
     Contract,
     UtcDatetime,
@@ -65,6 +71,7 @@ __all__ = [
     "SignalOutcome",
     "Timeframe",
     "TracerRun",
+    "TruncatedText",
     "UtcDatetime",
     "canonical_json",
     "confidence_word",

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, SerializerFunctionWrapHandler, model_serializer
 
 from shared.contracts.base import Contract, UtcDatetime
 from shared.contracts.envelope import ReportEnvelope
@@ -19,7 +19,7 @@ from shared.contracts.news import Narrative, SentimentScore
 from shared.contracts.outcome import SignalOutcome
 from shared.contracts.signal import Forecast, PriorTrigger
 
-__all__ = ["DigestMessage", "ModelCall", "RunInputs", "TracerRun"]
+__all__ = ["DigestMessage", "ModelCall", "RunInputs", "TracerRun", "TruncatedText"]
 
 
 class DigestMessage(Contract):
@@ -30,8 +30,22 @@ class DigestMessage(Contract):
     delivery: Literal["printed", "sent", "send_failed"]
 
 
+class TruncatedText(Contract):
+    """What a record kept of a text too long to keep whole: the first ``kept_chars``
+    characters, and the whole text's length, UTF-8 size and sha256."""
+
+    chars: int = Field(ge=0)
+    utf8_bytes: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    kept_chars: int = Field(ge=0)
+
+
 class ModelCall(Contract):
-    """One request to a model or news API and its raw response, for replay."""
+    """One request to a model or news API and its raw response, for replay.
+
+    A response longer than the recorder's cap keeps only its beginning; then
+    ``response_truncated`` says so and names the whole answer (the key is absent otherwise,
+    so records of answers kept whole are unchanged)."""
 
     provider: str
     endpoint: str
@@ -39,6 +53,14 @@ class ModelCall(Contract):
     request: str
     response: str | None
     error: str | None = None
+    response_truncated: TruncatedText | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_untruncated(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("response_truncated") is None:
+            data.pop("response_truncated", None)
+        return data
 
 
 class TracerRun(Contract):

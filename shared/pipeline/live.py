@@ -21,7 +21,10 @@ real.
 
 Every client records its model/news calls into the run's :class:`CallLog` (secrets
 redacted), and its ``status()`` is read into the manifest when the run builds it
-(:class:`LiveStatusBoard`). FinBERT and the LLM check share the SQLite sentiment cache at
+(:class:`LiveStatusBoard`). Every client shares one :class:`RunDeadline`
+(``TB_RUN_DEADLINE_SECS`` from now), and FinBERT and the LLM check one
+:class:`ModelCallCap` (``TB_MODEL_MAX_CALLS_PER_RUN``); see docs/bounds.md.
+FinBERT and the LLM check share the SQLite sentiment cache at
 ``$TB_CACHE_DIR/sentiment.sqlite`` (default ``.tb-cache/``); a broken cache never fails a run.
 
 Point in time: Perplexity stamps ``fetched_at`` with the time of its answer. A narrative
@@ -46,6 +49,7 @@ from shared.contracts import Narrative, ProviderState, ProviderStatus, Sentiment
 from shared.errors import ArtifactError, ConfigError
 from shared.pipeline.settings import PipelineSettings
 from shared.pipeline.sources import CallLog, ProviderHealth, Sources
+from shared.providers._bounds import ModelCallCap, RunDeadline
 from shared.providers.alpaca import AlpacaMarketData
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.providers.hf_inference import FinbertScorer, LlmPolarityChecker
@@ -275,6 +279,8 @@ def build_live_sources(
     secrets = settings.secret_values()
     board = LiveStatusBoard()
     call_log = RedactingCallLog(secrets=secrets)
+    deadline = RunDeadline.start(settings.tb_run_deadline_secs)
+    model_calls = ModelCallCap(settings.tb_model_max_calls_per_run)
     synthetic: SyntheticFeed | None = None
 
     def stand_in() -> SyntheticFeed:
@@ -286,7 +292,7 @@ def build_live_sources(
 
     market: MarketFeed
     if settings.has_keys_for("alpaca"):
-        alpaca = AlpacaMarketData.from_settings(settings, recorder=call_log)
+        alpaca = AlpacaMarketData.from_settings(settings, recorder=call_log, deadline=deadline)
         board.watch(alpaca.provider, alpaca.status)
         market, market_name = alpaca, alpaca.provider
     else:
@@ -296,7 +302,8 @@ def build_live_sources(
     if settings.has_keys_for("perplexity"):
         extra = {"now": clock} if clock is not None else {}
         live_news = LiveNews(
-            PerplexityNews.from_settings(settings, recorder=call_log, **extra), secrets)
+            PerplexityNews.from_settings(settings, recorder=call_log, deadline=deadline,
+                                         **extra), secrets)
         board.watch(live_news.name, live_news.status)
         news, news_name = live_news, live_news.name
     else:
@@ -309,12 +316,14 @@ def build_live_sources(
     if settings.has_keys_for("hf_finbert"):
         cache = _open_cache()
         finbert = FinbertScorer.from_settings(
-            settings, recorder=call_log, cache=ScoreCache(cache, settings.tb_finbert_model))
+            settings, recorder=call_log, cache=ScoreCache(cache, settings.tb_finbert_model),
+            deadline=deadline, model_calls=model_calls)
         board.watch(finbert.provider, finbert.status)
         primary, fallback, sentiment_name = finbert, offline, finbert.provider
         if settings.has_keys_for("hf_llm"):
             llm = LlmPolarityChecker.from_settings(
-                settings, recorder=call_log, cache=ScoreCache(cache, settings.tb_llm_model))
+                settings, recorder=call_log, cache=ScoreCache(cache, settings.tb_llm_model),
+                deadline=deadline, model_calls=model_calls)
             board.watch(llm.provider, llm.status)
             checker = llm
     else:

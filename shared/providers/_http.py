@@ -10,6 +10,9 @@ Who does what:
 * ``urllib3``'s ``Retry.parse_retry_after`` parses ``Retry-After`` (seconds or HTTP date).
 * :class:`BaseClient` owns the session, base URL, timeouts, the one INFO log line per request
   and the translation of transport errors and status codes into :mod:`shared.errors`.
+* :mod:`shared.providers._bounds` bounds each attempt in time and size: the guard computes
+  its :class:`~shared.providers._bounds.AttemptLimit` (response deadline, call budget,
+  provider time budget, run deadline, byte limit) and the client streams the body within it.
 
 Why tenacity rather than urllib3's ``Retry`` on the adapter: urllib3 would retry inside one
 ``session.request`` call, invisible to the breaker, the request counter and the log line,
@@ -42,6 +45,16 @@ from shared.errors import (
     ProviderError,
     ProviderResponseError,
     TransientProviderError,
+)
+from shared.providers._bounds import (
+    AttemptLimit,
+    Bound,
+    RunDeadline,
+    attempt_scope,
+    bounded_session,
+    cap_text,
+    current_attempt,
+    read_body,
 )
 from shared.settings import Settings, redact, redactable
 
@@ -238,11 +251,24 @@ class CallRecorder(Protocol):
     ) -> None: ...
 
 
+RECORD_MAX_RESPONSE_CHARS = 1024 * 1024
+RECORD_MAX_TOTAL_CHARS = 4 * 1024 * 1024
+
+
 @dataclass
 class MemoryRecorder:
-    """A :class:`CallRecorder` that keeps :class:`~shared.contracts.ModelCall` records."""
+    """A :class:`CallRecorder` that keeps :class:`~shared.contracts.ModelCall` records.
+
+    Recorded answers are capped, so that no run file can approach GitHub's 100 MB limit: an
+    answer keeps at most ``max_response_chars`` characters, and all answers together at most
+    ``max_total_chars``; a cut answer's record carries ``response_truncated`` (its whole
+    length and sha256), and ``tb replay`` says that call cannot be replayed byte for byte.
+    """
 
     calls: list[ModelCall] = field(default_factory=list)
+    max_response_chars: int = RECORD_MAX_RESPONSE_CHARS
+    max_total_chars: int = RECORD_MAX_TOTAL_CHARS
+    recorded_chars: int = 0
 
     def record(
         self,
@@ -252,6 +278,12 @@ class MemoryRecorder:
         response_text: str | None,
         error: str | None = None,
     ) -> None:
+        truncated = None
+        if response_text is not None:
+            room = max(0, self.max_total_chars - self.recorded_chars)
+            response_text, truncated = cap_text(response_text,
+                                                min(self.max_response_chars, room))
+            self.recorded_chars += len(response_text)
         self.calls.append(
             ModelCall(
                 provider=provider,
@@ -260,6 +292,7 @@ class MemoryRecorder:
                 request=request_json,
                 response=response_text,
                 error=error,
+                response_truncated=truncated,
             )
         )
 
@@ -285,6 +318,12 @@ class HttpPolicy:
     # Once failed calls to a provider have cost this much wall time in total, its breaker
     # opens and later calls fail fast: a run never stalls on one dead service.
     failure_budget_secs: float = 45.0
+    # One answer must be whole within this long (a trickle never trips a read timeout).
+    response_deadline_secs: float = 60.0
+    # All calls to the provider in one run (successful or not) may take this long in total.
+    provider_budget_secs: float = 300.0
+    # An answer larger than this (decoded) is refused, after reading no more than this.
+    max_response_bytes: int = 8 * 1024 * 1024
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> HttpPolicy:
@@ -297,6 +336,9 @@ class HttpPolicy:
             "breaker_reset_timeout_secs": settings.tb_breaker_reset_timeout_secs,
             "call_budget_secs": settings.tb_http_call_budget_secs,
             "failure_budget_secs": settings.tb_http_failure_budget_secs,
+            "response_deadline_secs": settings.tb_http_response_deadline_secs,
+            "provider_budget_secs": settings.tb_http_provider_budget_secs,
+            "max_response_bytes": settings.tb_http_max_response_bytes,
         }
         values.update(overrides)
         return cls(**values)
@@ -317,6 +359,10 @@ class ProviderGuard:
     transient failures: an auth or shape error says nothing about availability.
     pybreaker holds its lock for the duration of a call, so calls to one provider are
     serialised; throughput is bounded by the rate limiter anyway.
+
+    Each attempt runs under an :class:`~shared.providers._bounds.AttemptLimit` (see
+    :meth:`attempt_limit`); an attempt that cannot start because a bound is spent fails
+    fast with that bound's code (``RUN_DEADLINE_EXCEEDED``, ``PROVIDER_TIME_BUDGET``).
     """
 
     def __init__(
@@ -328,10 +374,13 @@ class ProviderGuard:
         sleep: Callable[[float], None] = time.sleep,
         random_fn: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        deadline: RunDeadline | None = None,
     ) -> None:
         self.provider = provider
         self._monotonic = monotonic
+        self.deadline = deadline
         self.failed_secs = 0.0
+        self.spent_secs = 0.0
         self.policy = policy or HttpPolicy()
         self.limiter = limiter
         self._sleep = sleep
@@ -350,17 +399,27 @@ class ProviderGuard:
         self.calls_failed = 0
         self._reasons: dict[str, str] = {}
         self._last_detail = ""
+        self._counted: dict[str, str] = {}
+
+    def now(self) -> float:
+        """The guard's monotonic clock."""
+        return self._monotonic()
 
     def count_request(self) -> None:
         """Count one outbound request (called by whoever sends it)."""
         with self._lock:
             self.requests += 1
 
-    def note(self, reason_code: str, detail: str) -> None:
-        """Mark the provider degraded although the call succeeded (e.g. rejected items)."""
+    def note(self, reason_code: str, detail: str, *, counted: bool = False) -> None:
+        """Mark the provider degraded although the call succeeded (e.g. rejected items).
+
+        ``counted``: ``detail`` holds a running count (items or calls over a cap); the
+        latest one is always part of the status detail."""
         with self._lock:
             self._reasons.setdefault(reason_code, detail)
             self._last_detail = detail
+            if counted:
+                self._counted[reason_code] = detail
 
     def call(
         self,
@@ -382,9 +441,11 @@ class ProviderGuard:
                 max_retry_after_secs=self.policy.max_retry_after_secs,
             )
 
+        # No retry starts (nor its backoff) that cannot fit in the call budget; a retry's
+        # attempt is cut off where the budget ends (see attempt_limit).
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts)
-            | tenacity.stop_after_delay(self.policy.call_budget_secs),
+            | tenacity.stop_before_delay(self.policy.call_budget_secs),
             wait=self._wait,
             retry=tenacity.retry_if_exception(retryable),
             sleep=self._sleep,
@@ -392,8 +453,20 @@ class ProviderGuard:
             reraise=True,
         )
         started = self._monotonic()
+        attempt_number = 0
+
+        def bounded() -> T:
+            nonlocal attempt_number
+            attempt_number += 1
+            bucket = limiter or self.limiter
+            waited = bucket.acquire() if bucket is not None else 0.0
+            retry = attempt_number > 1
+            now = self._monotonic() if retry or waited > 0 else started
+            with attempt_scope(self.attempt_limit(started, now=now, retry=retry)):
+                return fn()
+
         try:
-            result: T = self.breaker.call(retrying, self._limited, fn, limiter or self.limiter)
+            result: T = self.breaker.call(retrying, bounded)
         except pybreaker.CircuitBreakerError:
             error = CircuitOpenError(
                 f"{self.provider}: circuit breaker open after repeated failures; "
@@ -404,12 +477,49 @@ class ProviderGuard:
             raise error from None
         except ProviderError as e:
             self._failed(e)
+            elapsed = self._charge(started)
             if isinstance(e, TransientProviderError):
-                self._spend(self._monotonic() - started)
+                self._spend(elapsed)
             raise
+        self._charge(started)
         with self._lock:
             self.calls_ok += 1
         return result
+
+    def _charge(self, started: float) -> float:
+        # Charge a call's wall time to the provider's time budget; return it.
+        elapsed = self._monotonic() - started
+        with self._lock:
+            self.spent_secs += elapsed
+        return elapsed
+
+    def attempt_limit(self, started: float, *, now: float | None = None,
+                      retry: bool = False) -> AttemptLimit:
+        """The limit of an attempt starting at ``now`` (default: the clock) of a call started
+        at ``started``: the earliest of the response deadline, the call budget (retries
+        only: a first attempt may take its whole response deadline), the provider's time
+        budget and the run's deadline. Raises that bound's error when it has already passed
+        (no request is made)."""
+        now = self._monotonic() if now is None else now
+        policy = self.policy
+        bounds = [(now + policy.response_deadline_secs, Bound.RESPONSE,
+                   policy.response_deadline_secs)]
+        if retry:
+            bounds.append((started + policy.call_budget_secs, Bound.CALL,
+                           policy.call_budget_secs))
+        with self._lock:
+            provider_end = started + policy.provider_budget_secs - self.spent_secs
+        bounds.append((provider_end, Bound.PROVIDER, policy.provider_budget_secs))
+        if self.deadline is not None:
+            bounds.append((now + self.deadline.remaining_secs(), Bound.RUN,
+                           self.deadline.budget_secs))
+        expires_at, bound, bound_secs = min(bounds, key=lambda b: b[0])
+        limit = AttemptLimit(self.provider, expires_at, bound, bound_secs,
+                             policy.max_response_bytes, policy.read_timeout_secs,
+                             self._monotonic)
+        if expires_at <= now:
+            raise limit.exhausted(self.provider)
+        return limit
 
     def _spend(self, secs: float) -> None:
         # Charge a failed call's wall time; past the budget, open the breaker for the run.
@@ -433,7 +543,8 @@ class ProviderGuard:
                 state = ProviderState.DEGRADED
             else:
                 state = ProviderState.OK
-            detail = self._last_detail[:500] if reasons else ""
+            details = [*self._counted.values(), self._last_detail] if reasons else []
+            detail = "; ".join(dict.fromkeys(d for d in details if d))[:500]
             return ProviderStatus(
                 provider=self.provider,
                 state=state,
@@ -441,12 +552,6 @@ class ProviderGuard:
                 detail=detail,
                 requests=self.requests,
             )
-
-    @staticmethod
-    def _limited(fn: Callable[[], T], limiter: TokenBucket | None) -> T:
-        if limiter is not None:
-            limiter.acquire()
-        return fn()
 
     def _failed(self, error: ProviderError) -> None:
         with self._lock:
@@ -499,12 +604,14 @@ class BaseClient:
         sleep: Callable[[float], None] = time.sleep,
         random_fn: Callable[[], float] = random.random,
         recorder: CallRecorder | None = None,
+        deadline: RunDeadline | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else bounded_session()
         self.guard = ProviderGuard(
-            provider, policy, limiter=limiter, sleep=sleep, random_fn=random_fn
+            provider, policy, limiter=limiter, sleep=sleep, random_fn=random_fn,
+            deadline=deadline,
         )
         self.recorder = recorder
         self._secrets: tuple[str, ...] = ()
@@ -569,28 +676,24 @@ class BaseClient:
         hide_cause = log_path != path
         started = time.perf_counter()
         self.guard.count_request()
+        limit = current_attempt() or self.guard.attempt_limit(self.guard.now())
+        where = f"{self.provider} {method} {log_path}"
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=json_body,
-                headers=self._headers(),
-                timeout=(self.policy.connect_timeout_secs, self.policy.read_timeout_secs),
-                allow_redirects=False,
-            )
-        except requests.exceptions.RequestException as e:
+            response = self._fetch(method, url, params, json_body, limit, where)
+        except (requests.exceptions.RequestException, ProviderError) as e:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            error = self._transport_error(e, method, log_path)
-            logger.info(
-                "%s %s %s -> %s in %.0f ms",
-                self.provider,
-                method,
-                log_path,
-                type(e).__name__,
-                elapsed_ms,
-            )
+            if isinstance(e, ProviderError):
+                error: ProviderError = e
+            elif limit.remaining_secs() <= 0:  # the watchdog cut the connection
+                error = limit.expired(where)
+            else:
+                error = self._transport_error(e, method, log_path)
+            outcome = error.reason_code if isinstance(e, ProviderError) else type(e).__name__
+            logger.info("%s %s %s -> %s in %.0f ms", self.provider, method, log_path,
+                        outcome, elapsed_ms)
             self._record(record_as, method, path, params, json_body, None, str(error))
+            if error is e:
+                raise
             if hide_cause or not cause_is_clean(e, self._secrets):
                 raise error from None
             raise error from e
@@ -615,6 +718,37 @@ class BaseClient:
         )
         if status_error is not None:
             raise status_error
+        return response
+
+    def _fetch(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None,
+        json_body: Any,
+        limit: AttemptLimit,
+        where: str,
+    ) -> requests.Response:
+        # Send, then stream the body within ``limit`` (time and size); the response comes
+        # back with its body read, as a non-streamed one would.
+        response = self.session.request(
+            method,
+            url,
+            params=params,
+            json=json_body,
+            headers=self._headers(),
+            timeout=(self.policy.connect_timeout_secs, limit.read_timeout()),
+            allow_redirects=False,
+            stream=True,
+        )
+        try:
+            body = read_body(response, limit, where)
+        except BaseException:
+            response.close()
+            raise
+        response.raw.release_conn()
+        # requests' own cache of a read body: .content, .text and .json() use it.
+        response._content = body
         return response
 
     def _transport_error(

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict
 from shared.contracts import Timeframe
 from shared.contracts.frames import BAR_COLUMNS, empty_bars_frame, validate_bars_frame
 from shared.errors import ContractViolation, ProviderResponseError
+from shared.providers._bounds import RunDeadline
 from shared.providers._http import (
     BaseClient,
     CallRecorder,
@@ -130,6 +131,7 @@ class AlpacaMarketData(BaseClient):
         clock: Callable[[], float] = time.monotonic,
         random_fn: Callable[[], float] = random.random,
         recorder: CallRecorder | None = None,
+        deadline: RunDeadline | None = None,
     ) -> None:
         super().__init__(
             provider="alpaca",
@@ -140,6 +142,7 @@ class AlpacaMarketData(BaseClient):
             sleep=sleep,
             random_fn=random_fn,
             recorder=recorder,
+            deadline=deadline,
         )
         self.trading_url = trading_url.rstrip("/")
         self._trading_limiter = TokenBucket(TRADING_RATE_LIMIT, clock=clock, sleep=sleep)

@@ -7,6 +7,13 @@ calls the Hub to resolve a provider. InferenceClient has no retries: each call r
 the same :class:`~shared.providers._http.ProviderGuard` (breaker, retries, rate limit) as
 the requests-based clients, and its errors are translated here.
 
+Bounds: huggingface_hub sends through one process-wide httpx2 client; it is made with
+:class:`~shared.providers._bounds.BoundedTransport` (each body within the attempt's time and
+size limit), and each call runs in a worker given up at the attempt's end
+(:func:`~shared.providers._bounds.call_within`). Before sending, a batch reserves its calls
+from the run's :class:`~shared.providers._bounds.ModelCallCap`; a batch that does not fit
+is refused whole with ``MODEL_CALLS_CAPPED`` (the count is in the status detail).
+
 Example::
 
     finbert = FinbertScorer.from_settings(Settings(), cache=my_cache)
@@ -29,6 +36,7 @@ from huggingface_hub import (
     ChatCompletionInputJSONSchema,
     ChatCompletionInputResponseFormatJSONSchema,
     InferenceClient,
+    set_client_factory,
 )
 from huggingface_hub.errors import HfHubHTTPError, InferenceTimeoutError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,6 +49,13 @@ from shared.contracts import (
     text_key,
 )
 from shared.errors import ProviderAuthError, ProviderError, ProviderResponseError
+from shared.providers._bounds import (
+    BoundedTransport,
+    ModelCallCap,
+    RunDeadline,
+    call_within,
+    current_attempt,
+)
 from shared.providers._http import (
     CallRecorder,
     HttpPolicy,
@@ -55,7 +70,14 @@ from shared.providers._http import (
 from shared.providers.perplexity import strip_think
 from shared.settings import Settings, redact
 
-__all__ = ["HF_RATE_LIMIT", "FinbertScorer", "LlmPolarityChecker", "translate_hf_error"]
+__all__ = [
+    "HF_RATE_LIMIT",
+    "MODEL_CALLS_CAPPED",
+    "FinbertScorer",
+    "LlmPolarityChecker",
+    "bounded_hf_client",
+    "translate_hf_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +85,21 @@ logger = logging.getLogger(__name__)
 HF_RATE_LIMIT = RateLimit(requests=500, per_secs=300.0, burst=10)
 
 _LABELS = {label.value for label in SentimentLabel}
+MODEL_CALLS_CAPPED = "MODEL_CALLS_CAPPED"
+
+
+def bounded_hf_client() -> httpx2.Client:
+    """huggingface_hub's default client (its request hook, redirects, no client timeout),
+    with bodies bounded by the current attempt (:class:`BoundedTransport`)."""
+    hooks: dict[str, list[Callable[..., Any]]] = {}
+    try:  # a private name: the hook huggingface_hub's own default client installs
+        from huggingface_hub.utils._http import hf_request_event_hook
+    except ImportError:
+        pass
+    else:
+        hooks["request"] = [hf_request_event_hook]
+    return httpx2.Client(event_hooks=hooks, follow_redirects=True, timeout=None,
+                         transport=BoundedTransport())
 
 
 def translate_hf_error(
@@ -113,6 +150,8 @@ class _HfModel:
         random_fn: Callable[[], float],
         recorder: CallRecorder | None,
         client: InferenceClient | None,
+        deadline: RunDeadline | None = None,
+        model_calls: ModelCallCap | None = None,
     ) -> None:
         self.provider = provider
         self.model_id = model_id
@@ -124,13 +163,16 @@ class _HfModel:
             limiter=TokenBucket(HF_RATE_LIMIT, clock=clock, sleep=sleep),
             sleep=sleep,
             random_fn=random_fn,
+            deadline=deadline,
         )
+        self.model_calls = model_calls
         self.cache: MutableMapping[str, SentimentScore] = cache if cache is not None else {}
         self.recorder = recorder
         self._secrets = (token,) if token else ()
-        self.client = client or InferenceClient(
-            model=url, token=token, timeout=self.policy.read_timeout_secs
-        )
+        if client is None:
+            set_client_factory(bounded_hf_client)  # process-wide: huggingface_hub has one
+            client = InferenceClient(model=url, token=token, timeout=self.policy.read_timeout_secs)
+        self.client = client
 
     def status(self) -> ProviderStatus:
         """The provider's state for the run manifest."""
@@ -140,6 +182,12 @@ class _HfModel:
         """One score per text, in order; only texts missing from the cache are sent."""
         keys = [text_key(text) for text in texts]
         todo = {key: normalize_text(text) for key, text in zip(keys, texts, strict=True)}
+        missing = sum(1 for key in todo if key not in self.cache)
+        if missing and self.model_calls is not None and not self.model_calls.take(missing):
+            refused = self.model_calls.refusal(self.provider)
+            self.guard.note(MODEL_CALLS_CAPPED, str(refused), counted=True)
+            logger.warning("%s", refused)
+            raise refused
         for key, text in todo.items():
             if key not in self.cache:
                 self.cache[key] = self.guard.call(functools.partial(self._score_one, text))
@@ -153,8 +201,16 @@ class _HfModel:
         self.guard.count_request()
         path = urlsplit(self.url).path or "/"
         started = time.perf_counter()
+        limit = current_attempt()
+        if limit is not None and hasattr(self.client, "timeout"):
+            self.client.timeout = limit.read_timeout()  # each socket read, at most time left
         try:
-            result = fn()
+            result = call_within(fn, limit, f"{self.provider} POST {path}")
+        except ProviderError as e:  # a bound of the attempt (deadline, size)
+            logger.info("%s POST %s -> %s in %.0f ms", self.provider, path, e.reason_code,
+                        (time.perf_counter() - started) * 1000)
+            self._record(endpoint, request, None, str(e))
+            raise
         except Exception as e:
             error = translate_hf_error(self.provider, e, self._secrets)
             logger.info(
@@ -213,6 +269,8 @@ class FinbertScorer(_HfModel):
         random_fn: Callable[[], float] = random.random,
         recorder: CallRecorder | None = None,
         client: InferenceClient | None = None,
+        deadline: RunDeadline | None = None,
+        model_calls: ModelCallCap | None = None,
     ) -> None:
         super().__init__(
             provider="hf_finbert",
@@ -226,6 +284,8 @@ class FinbertScorer(_HfModel):
             random_fn=random_fn,
             recorder=recorder,
             client=client,
+            deadline=deadline,
+            model_calls=model_calls,
         )
 
     @classmethod
@@ -323,6 +383,8 @@ class LlmPolarityChecker(_HfModel):
         random_fn: Callable[[], float] = random.random,
         recorder: CallRecorder | None = None,
         client: InferenceClient | None = None,
+        deadline: RunDeadline | None = None,
+        model_calls: ModelCallCap | None = None,
     ) -> None:
         super().__init__(
             provider="hf_llm",
@@ -336,6 +398,8 @@ class LlmPolarityChecker(_HfModel):
             random_fn=random_fn,
             recorder=recorder,
             client=client,
+            deadline=deadline,
+            model_calls=model_calls,
         )
 
     @classmethod

@@ -32,6 +32,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.contracts import Narrative, sha256_hex
+from shared.providers._bounds import RunDeadline
 from shared.providers._http import (
     BaseClient,
     CallRecorder,
@@ -43,6 +44,7 @@ from shared.providers._http import (
 from shared.settings import Settings
 
 __all__ = [
+    "NEWS_ITEMS_CAPPED",
     "PPLX_RATE_LIMIT",
     "REJECT_INVALID",
     "REJECT_PUBLISHED_IN_FUTURE",
@@ -63,6 +65,7 @@ PPLX_RATE_LIMIT = RateLimit(requests=50, per_secs=60.0, burst=5)
 REJECT_INVALID = "NEWS_ITEM_INVALID"
 REJECT_PUBLISHED_UNPARSEABLE = "NEWS_PUBLISHED_UNPARSEABLE"
 REJECT_PUBLISHED_IN_FUTURE = "NEWS_PUBLISHED_IN_FUTURE"
+NEWS_ITEMS_CAPPED = "NEWS_ITEMS_CAPPED"
 
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -188,6 +191,8 @@ class PerplexityNews(BaseClient):
         clock: Callable[[], float] = time.monotonic,
         random_fn: Callable[[], float] = random.random,
         recorder: CallRecorder | None = None,
+        deadline: RunDeadline | None = None,
+        max_items_per_answer: int = 100,
     ) -> None:
         if not api_key:
             raise ValueError("PerplexityNews needs an API key (PPLX_API_KEY)")
@@ -200,8 +205,11 @@ class PerplexityNews(BaseClient):
             sleep=sleep,
             random_fn=random_fn,
             recorder=recorder,
+            deadline=deadline,
         )
         self.model = model
+        self.max_items_per_answer = max_items_per_answer
+        self.items_over_cap = 0
         self.symbols_per_request = symbols_per_request
         self._api_key = api_key
         self._secrets = (api_key,)
@@ -220,6 +228,7 @@ class PerplexityNews(BaseClient):
             base_url=settings.pplx_base_url,
             model=settings.tb_pplx_model,
             policy=policy,
+            max_items_per_answer=settings.tb_pplx_max_items_per_answer,
             **kwargs,
         )
 
@@ -279,11 +288,24 @@ class PerplexityNews(BaseClient):
         fetched_at = self._now()
         wanted = set(symbols)
         narratives = []
-        for raw in items:
+        for raw in self._capped(items):
             narrative = self._narrative(raw, wanted, start, fetched_at, citations)
             if narrative is not None:
                 narratives.append(narrative)
         return narratives
+
+    def _capped(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # At most max_items_per_answer items of one answer are used (each costs model
+        # calls); the rest are counted, and the count is in the provider's status detail.
+        over = len(items) - self.max_items_per_answer
+        if over <= 0:
+            return items
+        self.items_over_cap += over
+        detail = (f"perplexity: {self.items_over_cap} news items not used: over the cap of "
+                  f"{self.max_items_per_answer} per answer (TB_PPLX_MAX_ITEMS_PER_ANSWER)")
+        self.guard.note(NEWS_ITEMS_CAPPED, detail, counted=True)
+        logger.warning("%s", detail)
+        return items[: self.max_items_per_answer]
 
     def _parse(self, data: Any) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
         # Inside the guarded call, so a bad answer counts as this provider's failure.

@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 
 import requests
 
+from shared.providers._bounds import RunDeadline
 from shared.providers._http import BaseClient, HttpPolicy, RateLimit, TokenBucket
 from shared.providers.polymarket_models import (
     GammaEvent,
@@ -80,6 +81,7 @@ class PolymarketClient(BaseClient):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         random_fn: Callable[[], float] = random.random,
+        deadline: RunDeadline | None = None,
     ) -> None:
         super().__init__(
             provider="polymarket",
@@ -89,6 +91,7 @@ class PolymarketClient(BaseClient):
             limiter=TokenBucket(GAMMA_RATE_LIMIT, clock=clock, sleep=sleep),
             sleep=sleep,
             random_fn=random_fn,
+            deadline=deadline,
         )
         self.clob_url = clob_url.rstrip("/")
         self._clob_limiter = TokenBucket(CLOB_RATE_LIMIT, clock=clock, sleep=sleep)

@@ -1,10 +1,13 @@
 """A SQLite index of runs and envelopes, derived from the artifacts (never the source of
-truth: delete it and ``tb index rebuild`` makes it again, identically)."""
+truth: delete it and ``tb index rebuild`` makes it again, identically). Built atomically,
+within fixed memory (one run at a time; oversize files are skipped by the readers)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from shared.contracts import TracerRun
@@ -29,20 +32,37 @@ CREATE INDEX envelopes_by_symbol ON envelopes(symbol, as_of);
 
 
 def rebuild_index(root: Path, db_path: Path) -> dict[str, int]:
-    """Rebuild ``db_path`` from every valid tracer run under ``root`` (an invalid run file is
-    skipped with a warning, see :mod:`shared.store.readers`); returns row counts."""
+    """Rebuild ``db_path`` from every valid tracer run under ``root`` (an invalid or
+    oversize run file is skipped with a warning, see :mod:`shared.store.readers`); returns
+    row counts.
+
+    Atomic: the index is built in a temp file beside ``db_path`` and renamed over it only
+    when complete; on any failure (or interrupt) the temp file and its journal are removed
+    and an existing index is left as it was. Runs are read one at a time.
+    """
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
+    db_path.with_suffix(".tmp").unlink(missing_ok=True)  # left by versions before this one
+    fd, name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(name)
     counts = {"runs": 0, "envelopes": 0}
-    with sqlite3.connect(tmp) as conn:
-        conn.executescript(_SCHEMA)
-        for path, run in tracer_runs_with_paths(root):
-            _insert(conn, run, path.relative_to(root).as_posix())
-            counts["runs"] += 1
-            counts["envelopes"] += len(run.envelopes)
-    conn.close()
-    tmp.replace(db_path)
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            with conn:
+                conn.executescript(_SCHEMA)
+                for path, run in tracer_runs_with_paths(root):
+                    _insert(conn, run, path.relative_to(root).as_posix())
+                    counts["runs"] += 1
+                    counts["envelopes"] += len(run.envelopes)
+        finally:
+            conn.close()
+        tmp.chmod(0o644)
+        tmp.replace(db_path)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
     return counts
 
 

@@ -26,6 +26,7 @@ from shared.contracts import TracerRun
 from shared.contracts.universe import UniverseRun
 from shared.errors import ArtifactError
 from shared.store.layout import RUNS_DIR, UNIVERSE_DIR
+from shared.store.limits import oversize
 
 __all__ = [
     "find_tracer_run",
@@ -52,6 +53,8 @@ def read_artifact(path: Path, model: type[ModelT]) -> ModelT:
 def read_bytes(path: Path) -> bytes:
     """The bytes of one artifact file (:class:`ArtifactError` when missing or unreadable)."""
     try:
+        if (too_large := oversize(path)) is not None:
+            raise ArtifactError(f"{path}: {too_large}")
         return path.read_bytes()
     except FileNotFoundError:
         raise ArtifactError(f"{path}: missing (the record is incomplete)") from None
@@ -75,10 +78,10 @@ def tracer_runs(root: Path, *, days: Iterable[date] | None = None) -> list[Trace
 
 
 def tracer_runs_with_paths(root: Path, *, days: Iterable[date] | None = None
-                           ) -> list[tuple[Path, TracerRun]]:
-    """Like :func:`tracer_runs`, each run with its file."""
+                           ) -> Iterator[tuple[Path, TracerRun]]:
+    """Like :func:`tracer_runs`, each run with its file, one at a time (lazily)."""
     paths = _day_files(root / RUNS_DIR, days, skip_suffix=".inputs.json")
-    return list(_valid(paths, "tracer_run", TracerRun))
+    return _valid(paths, "tracer_run", TracerRun)
 
 
 def universe_runs(root: Path, *, days: Iterable[date] | None = None) -> list[UniverseRun]:
@@ -136,6 +139,9 @@ def _head(path: Path) -> dict[str, Any] | None:
 
 def _load(path: Path) -> tuple[bytes, dict[str, Any]] | None:
     try:
+        if (too_large := oversize(path)) is not None:
+            logger.warning("skipping %s: %s", path, too_large)
+            return None
         data = path.read_bytes()
         doc = json.loads(data)
     except OSError as e:

@@ -6,14 +6,20 @@ model (which adds the cross-field invariants), and match the digests its manifes
 Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular. Nothing is
 skipped: a file that cannot be checked is a problem. Before a write,
 :func:`check_artifact_bytes` also accepts ``*.png`` plots (PNG signature only).
+
+Memory is bounded whatever is on disk: a file over
+:data:`~shared.store.limits.MAX_ARTIFACT_BYTES` is a problem and is never read; CSVs are
+read row by row and the manifest's digests are computed in chunks, so only one JSON or
+Parquet artifact under the limit is in memory at a time.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,11 +29,11 @@ import jsonschema
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from shared.contracts import sha256_hex
 from shared.contracts.frames import validate_bars_frame
 from shared.errors import ContractViolation
 from shared.schemas.export import ARTIFACT_MODELS, render_schemas
 from shared.store.layout import ARTIFACT_ROOTS
+from shared.store.limits import oversize
 
 __all__ = [
     "ARTIFACT_ROOTS",
@@ -76,13 +82,17 @@ def validate_tree(root: Path) -> tuple[int, list[Problem]]:
 def validate_file(path: Path, root: Path) -> list[Problem]:
     rel = path.relative_to(root).as_posix()
     try:
+        too_large = oversize(path)
+        if too_large is not None:
+            return [Problem(rel, "", too_large)]
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                return _csv_problems(rel, handle)
         data = path.read_bytes()
     except OSError as e:
         return [Problem(rel, "", f"unreadable: {e.strerror}")]
     if path.suffix == ".parquet":
         return _validate_parquet(rel, data)
-    if path.suffix == ".csv":
-        return _validate_csv(rel, data)
     return _validate_json(rel, data, root)
 
 
@@ -136,11 +146,17 @@ def _check_manifest_files(rel: str, instance: BaseModel, root: Path) -> list[Pro
         target = root / name
         if not target.is_file():
             problems.append(Problem(rel, f"manifest.files.{name}", "listed file is missing"))
-        elif sha256_hex(target.read_bytes()) != digest:
+        elif _file_sha256(target) != digest:
             problems.append(
                 Problem(rel, f"manifest.files.{name}", "file does not match its sha256")
             )
     return problems
+
+
+# The sha256 of a file, read in chunks (any size, fixed memory).
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _validate_parquet(rel: str, data: bytes) -> list[Problem]:
@@ -161,17 +177,28 @@ def _validate_parquet(rel: str, data: bytes) -> list[Problem]:
 
 def _validate_csv(rel: str, data: bytes) -> list[Problem]:
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return [Problem(rel, "", f"not valid CSV: {e}")]
+    return _csv_problems(rel, io.StringIO(text, newline=""))
+
+
+# Rows are checked as they are read: memory holds one row (csv's field size limit bounds it).
+def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    width: int | None = None
+    try:
+        for number, row in enumerate(csv.reader(lines), start=1):
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                problems.append(Problem(rel, f"line {number}",
+                                        f"{len(row)} fields, header has {width}"))
     except (UnicodeDecodeError, csv.Error) as e:
         return [Problem(rel, "", f"not valid CSV: {e}")]
-    if not rows:
+    if width is None:
         return [Problem(rel, "", "empty CSV (no header)")]
-    width = len(rows[0])
-    return [
-        Problem(rel, f"line {number}", f"{len(row)} fields, header has {width}")
-        for number, row in enumerate(rows[1:], start=2)
-        if len(row) != width
-    ]
+    return problems
 
 
 @cache
