@@ -162,6 +162,7 @@ def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool =
         raise ArtifactError(f"{path}: unexpected header {found} "
                             f"(expected {','.join(header)})")
     columns = len(found)
+    order = [found.index(name) if name in found else None for name in header]
     whole: list[list[str]] = []
     bad: list[str] = []
     for row in records:
@@ -174,7 +175,7 @@ def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool =
             why = "not UTF-8"
         else:
             # In the order of ``header`` (an upsert may meet an older header).
-            whole.append([row[found.index(n)] if n in found else "" for n in header])
+            whole.append(["" if i is None else row[i] for i in order])
             continue
         data = text_row.encode("utf-8", errors="surrogateescape")
         detail = f"row not whole ({why}): {data.decode('utf-8', errors='replace')}"
