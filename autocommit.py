@@ -9,19 +9,30 @@ Every scheduled workflow calls it after its stage wrote artifacts::
 2. Commit exactly those files as ``"<stage>: <run_id|manual> <UTC ts>Z"``.
 3. Fetch the remote branch, rebase onto it and push; when the push is rejected because another
    workflow pushed first, wait (exponential backoff with jitter) and go round again.
-   A rebase conflict on a ``*.csv`` under the artifact paths (append-only tables such as
-   ``universe_runs/metrics.csv``) is resolved by a row union: the remote's rows in order, then the
-   local rows the remote lacks, header once. Any other conflict aborts the rebase, keeps the local
-   commit, and exits 3.
+   A refused or dropped connection to the remote is retried the same way.
+   A rebase conflict on a ``*.csv`` under the artifact paths is resolved by rows:
+
+   * a keyed table (:mod:`shared.store.tables`: ``observations.csv`` by ``forecast_id``,
+     ``metrics.csv`` by ``run_id``, ...) keeps one row per key, the remote's row when both
+     sides hold the key, then the local rows with new keys; a state table (``unresolved.csv``)
+     is recomputed: both sides' rows by key, less the keys its resolving table now holds;
+   * any other CSV by a row union: the remote's rows in order, then the local rows the remote
+     lacks, header once.
+
+   Any other conflict aborts the rebase, keeps the local commit, and exits 3.
 
 Exit codes: 0 pushed, or nothing to commit; 1 git or push failure; 2 usage; 3 unresolvable
 rebase conflict. Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
-Credentials in remote URLs are redacted from every log line.
+Credentials: when ``AUTOCOMMIT_TOKEN`` is set (a workflow passes ``github.token`` to the commit
+step only; checkout does not persist it), git gets it as an HTTP authorization header through
+its environment (``GIT_CONFIG_*``), never written to ``.git/config``. The token and credentials
+in remote URLs are redacted from every log line.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import logging
 import os
 import random
@@ -38,6 +49,8 @@ from pathlib import Path, PurePosixPath
 from git import Repo
 from git.exc import GitCommandError
 from git.objects.blob import Blob
+
+from shared.store.tables import TableSpec, keys_of, merge_table, table_for
 
 __all__ = [
     "AutocommitError",
@@ -75,11 +88,21 @@ _RETRYABLE_PUSH = (
     "connection timed out",
     "operation timed out",
     "the remote end hung up unexpectedly",
+    "connection refused",
+    "failed to connect",
+    "couldn't connect to server",
+    "could not connect to server",
+    "network is unreachable",
+    "temporary failure in name resolution",
+    "early eof",
+    "rpc failed",
     "http 5",
     "error: 5",
 )
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]+@")
 _GITHUB_TOKEN = re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}\b")
+TOKEN_ENV = "AUTOCOMMIT_TOKEN"  # noqa: S105 - the name of the variable, not a secret
+_secrets: list[str] = []  # the token and its header form, once configured (for redact)
 
 
 class AutocommitError(Exception):
@@ -114,7 +137,10 @@ class Options:
 
 
 def redact(text: str) -> str:
-    """Replace credentials in URLs (``https://user:token@host``) and GitHub tokens with ``***``."""
+    """Replace credentials in URLs (``https://user:token@host``), GitHub tokens and the
+    configured ``AUTOCOMMIT_TOKEN`` with ``***``."""
+    for secret in _secrets:
+        text = text.replace(secret, "***")
     return _GITHUB_TOKEN.sub("***", _URL_CREDENTIALS.sub(r"\g<scheme>***@", text))
 
 
@@ -224,6 +250,24 @@ def _git_environment(environ: Mapping[str, str]) -> dict[str, str]:
         "GIT_EDITOR": "true",  # `rebase --continue` must never open an editor
         "GIT_TERMINAL_PROMPT": "0",  # no stdin in CI: fail instead of asking for credentials
         "GIT_LITERAL_PATHSPECS": "1",  # artifact file names are paths, never globs
+        **_token_environment(environ),
+    }
+
+
+# The token as git config passed through the environment (git >= 2.31): an extra HTTP header
+# for the server's URLs, in this process's git calls only.
+def _token_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    token = environ.get(TOKEN_ENV, "")
+    if not token:
+        return {}
+    server = (environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    _secrets[:] = sorted({token, basic}, key=len, reverse=True)
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    return {
+        "GIT_CONFIG_COUNT": str(count + 1),
+        f"GIT_CONFIG_KEY_{count}": f"http.{server}/.extraheader",
+        f"GIT_CONFIG_VALUE_{count}": f"AUTHORIZATION: basic {basic}",
     }
 
 
@@ -369,7 +413,8 @@ def _resolve_append_only(repo: Repo, conflicted: Sequence[str], paths: Sequence[
             + "; rebase aborted, local commit kept; resolve by hand and push"
         )
     blobs = repo.index.unmerged_blobs()
-    for name in conflicted:
+    # State tables last: they are recomputed from the tables that resolve them.
+    for name in sorted(conflicted, key=lambda n: _is_state_table(n)):
         stages = {stage: blob for stage, blob in blobs.get(name, [])}
         # During a rebase stage 2 is the upstream side and stage 3 the replayed local commit.
         if 2 not in stages or 3 not in stages:
@@ -378,17 +423,54 @@ def _resolve_append_only(repo: Repo, conflicted: Sequence[str], paths: Sequence[
                 f"{name}: deleted on one side, changed on the other; rebase aborted, "
                 "local commit kept"
             )
-        merged = merge_csv_rows(_blob_text(stages[2]), _blob_text(stages[3]))
+        target = Path(str(repo.working_tree_dir)) / name
+        merged = _merge_csv(target, name, _blob_text(stages[2]), _blob_text(stages[3]))
         if merged is None:
             _abort_rebase(repo)
             raise RebaseConflictError(
                 f"{name}: CSV headers differ between remote and local; rebase aborted, "
                 "local commit kept"
             )
-        target = Path(str(repo.working_tree_dir)) / name
         target.write_bytes(merged.encode("utf-8"))
         repo.git.add("--", name)
-        logger.info("merged append-only rows in %s", name)
+
+
+def _is_state_table(name: str) -> bool:
+    spec = table_for(name)
+    return spec is not None and spec.kind == "state"
+
+
+# Merge one conflicted CSV: by key when it is a keyed table, else by row union.
+def _merge_csv(target: Path, name: str, upstream: str, local: str) -> str | None:
+    spec = table_for(name)
+    if spec is None:
+        merged = merge_csv_rows(upstream, local)
+        if merged is not None:
+            logger.info("merged append-only rows in %s", name)
+        return merged
+    resolved = _resolving_keys(target, name, spec)
+    merged = merge_table(spec, upstream, local, resolved=resolved)
+    if merged is None:  # headers differ, or they lack the key: rows as for any CSV
+        return merge_csv_rows(upstream, local)
+    if spec.kind == "state":
+        logger.warning("%s: state table recomputed from both sides (rows by %s, less the "
+                       "keys in %s); the next run of its stage rewrites it", name,
+                       ",".join(spec.key), spec.resolved_by)
+    else:
+        logger.info("merged %s by key %s", name, ",".join(spec.key))
+    return merged
+
+
+# The keys of the table that resolves a state table, as it stands after this rebase step.
+def _resolving_keys(target: Path, name: str, spec: TableSpec) -> set[tuple[str, ...]]:
+    if spec.resolved_by is None:
+        return set()
+    root = target.parents[len(PurePosixPath(spec.path).parts) - 1]
+    resolving = root / spec.resolved_by
+    if not resolving.is_file():
+        return set()
+    by_key = TableSpec(spec.resolved_by, spec.key, "append")
+    return keys_of(by_key, resolving.read_text(encoding="utf-8"))
 
 
 def _is_append_only_csv(name: str, paths: Sequence[str]) -> bool:

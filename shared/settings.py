@@ -17,7 +17,9 @@ Example::
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr
@@ -30,6 +32,8 @@ __all__ = [
     "ProviderName",
     "RedactingFilter",
     "Settings",
+    "environment_secret_values",
+    "install_environment_redaction",
     "install_redaction",
     "redact",
     "uninstall_redaction",
@@ -225,8 +229,27 @@ def install_redaction(settings: Settings) -> RedactingFilter:
     handlers are added later) and returns the equivalent filter for handlers that format
     records created elsewhere. Calling it again replaces the secret set.
     """
+    return _install(settings.secret_values())
+
+
+def environment_secret_values(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The raw values of every secret set in ``environ`` (default: ``os.environ``), read
+    without validating the rest of the settings, longest first (never log them)."""
+    env = os.environ if environ is None else environ
+    wanted = {name.upper() for name in _SECRET_FIELDS}
+    values = {value for name, value in env.items() if name.upper() in wanted}
+    return tuple(sorted((v for v in values if redactable(v)), key=len, reverse=True))
+
+
+def install_environment_redaction(environ: Mapping[str, str] | None = None) -> RedactingFilter:
+    """:func:`install_redaction` for the secrets in the environment; the CLI entry point calls
+    it before any command runs, so no command can log a secret, live or not, valid settings
+    or not."""
+    return _install(environment_secret_values(environ))
+
+
+def _install(secrets: tuple[str, ...]) -> RedactingFilter:
     global _original_factory
-    secrets = settings.secret_values()
     with _install_lock:
         if _original_factory is None:
             _original_factory = logging.getLogRecordFactory()

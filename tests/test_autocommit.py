@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -437,3 +440,118 @@ def test_retry_delay_grows_capped_with_jitter() -> None:
 )
 def test_is_retryable_push_error(stderr: str, retryable: bool) -> None:
     assert is_retryable_push_error(stderr) is retryable
+
+
+# ---------------------------------------------------------------- keyed tables, retries, token
+
+OBS_HEADER = "forecast_id,y,resolved_at\n"
+
+
+def _seed_eval(repo: Path, observations: str, unresolved: str) -> None:
+    (repo / "eval_runs").mkdir(exist_ok=True)
+    (repo / "eval_runs" / "observations.csv").write_text(OBS_HEADER + observations)
+    (repo / "eval_runs" / "unresolved.csv").write_text("forecast_id,reason\n" + unresolved)
+    _run(repo, "eval_runs", stage="seed")
+
+
+def test_autocommit_observations_merge_by_forecast_id_remote_row_wins(
+    clone: Callable[[str], Path], remote: Path
+) -> None:
+    # Two ingests at different times resolve the same forecasts: the rows differ only in
+    # resolved_at, so a row union would keep both (the duplicate forecast_ids of issue 11).
+    _seed_eval(clone("seed-eval"), "f0,1,T0\n", "")
+    first, second = clone("a"), clone("b")
+    with (first / "eval_runs" / "observations.csv").open("a") as f:
+        f.write("f1,1,T1\nf2,0,T1\n")
+    with (second / "eval_runs" / "observations.csv").open("a") as f:
+        f.write("f1,1,T2\nf2,0,T2\nf3,1,T2\n")
+
+    _run(first, "eval_runs", stage="eval-ingest")
+    _run(second, "eval_runs", stage="eval-ingest")
+
+    assert _remote_text(remote, "eval_runs/observations.csv") == (
+        OBS_HEADER + "f0,1,T0\nf1,1,T1\nf2,0,T1\nf3,1,T2\n"
+    )
+
+
+def test_autocommit_unresolved_state_is_recomputed_not_unioned(
+    clone: Callable[[str], Path], remote: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _seed_eval(clone("seed-eval"), "", "f1,no_bar_yet\nf2,no_bar_yet\n")
+    first, second = clone("a"), clone("b")
+    # a resolved f1 (f2 still open); b, from the same start, resolved f2 and met a new f4.
+    (first / "eval_runs" / "observations.csv").write_text(OBS_HEADER + "f1,1,T1\n")
+    (first / "eval_runs" / "unresolved.csv").write_text("forecast_id,reason\nf2,no_bar_yet\n")
+    (second / "eval_runs" / "observations.csv").write_text(OBS_HEADER + "f2,0,T2\n")
+    (second / "eval_runs" / "unresolved.csv").write_text(
+        "forecast_id,reason\nf1,no_bar_yet\nf4,no_bar_yet\n")
+    caplog.set_level(logging.INFO, logger="autocommit")
+
+    _run(first, "eval_runs", stage="eval-ingest")
+    _run(second, "eval_runs", stage="eval-ingest")
+
+    assert _remote_text(remote, "eval_runs/observations.csv") == (
+        OBS_HEADER + "f1,1,T1\nf2,0,T2\n")
+    # Neither side's list, nor their union: what is still unresolved after both.
+    assert _remote_text(remote, "eval_runs/unresolved.csv") == (
+        "forecast_id,reason\nf4,no_bar_yet\n")
+    assert "state table recomputed" in caplog.text
+
+
+def test_autocommit_refused_connection_is_retried_with_backoff(
+    clone: Callable[[str], Path], remote: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    repo = clone("a")
+    with socket.socket() as probe:  # a port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _git(repo, "remote", "set-url", "origin", f"http://127.0.0.1:{port}/remote.git")
+    (repo / "runs" / "x.json").write_text("{}\n")
+    delays: list[float] = []
+
+    def sleep(secs: float) -> None:  # the remote comes back while we wait
+        delays.append(secs)
+        _git(repo, "remote", "set-url", "origin", str(remote))
+
+    caplog.set_level(logging.INFO, logger="autocommit")
+    options = Options(stage="tracer", paths=("runs",), run_id="r1", repo_dir=repo, retries=3)
+    assert autocommit.autocommit(options, clock=lambda: FIXED_NOW, sleep_fn=sleep,
+                                 random_fn=lambda: 0.5, environ={})
+
+    assert len(delays) == 1 and delays[0] > 0
+    assert "runs/x.json" in _remote_files(remote)
+    assert "rebasing again" in caplog.text
+
+
+def test_autocommit_token_reaches_git_through_its_environment_only(
+    clone: Callable[[str], Path]
+) -> None:
+    repo = clone("a")
+    token = "ghs_" + "T0ken" * 8
+    env = autocommit._git_environment({"AUTOCOMMIT_TOKEN": token,
+                                       "GITHUB_SERVER_URL": "https://github.example"})
+    header = subprocess.run(
+        ["git", "config", "--get", "http.https://github.example/.extraheader"], cwd=repo,
+        env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout.strip()
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    assert header == f"AUTHORIZATION: basic {basic}"
+    (repo / "runs" / "x.json").write_text("{}\n")
+    options = Options(stage="tracer", paths=("runs",), run_id="r1", repo_dir=repo, retries=0)
+    autocommit.autocommit(options, clock=lambda: FIXED_NOW, sleep_fn=lambda _s: None,
+                          environ={"AUTOCOMMIT_TOKEN": token})
+    assert token not in (repo / ".git" / "config").read_text()
+    assert redact(f"x {token} {basic} y") == "x *** *** y"
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        "fatal: unable to access 'http://127.0.0.1:9/r.git/': Failed to connect to 127.0.0.1 "
+        "port 9 after 0 ms: Couldn't connect to server",
+        "ssh: connect to host github.com port 22: Connection refused",
+        "error: RPC failed; curl 56 GnuTLS recv error (-9)",
+        "fatal: early EOF",
+    ],
+)
+def test_connection_failures_are_retryable(stderr: str) -> None:
+    assert is_retryable_push_error(stderr)

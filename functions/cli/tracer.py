@@ -61,20 +61,31 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: 
 def validate_command(artifacts_dir: Path) -> None:
     """Check every artifact under --artifacts-dir against its schema and manifest digests.
 
-    Exits 1 and names each bad file and field when anything fails.
+    Exits 1 and names each bad file and field when anything fails: also a duplicate key in
+    a keyed table and a temp file left by an interrupted write. Names, without failing,
+    each file a stage quarantined (QUARANTINED) and each tracer inputs/bars file whose run
+    file is missing (ORPHANED).
 
     Example:
 
         tb validate --artifacts-dir /tmp/tb
     """
-    from shared.store.validate import validate_tree
+    from shared.store.validate import check_tree
 
-    count, problems = validate_tree(artifacts_dir)
-    for problem in problems:
+    report = check_tree(artifacts_dir)
+    for problem in report.problems:
         click.echo(f"INVALID {problem}", err=True)
-    bad_files = len({p.path for p in problems})
-    click.echo(f"checked {count} files: {count - bad_files} valid, {bad_files} invalid")
-    if problems:
+    for problem in report.quarantined:
+        click.echo(f"QUARANTINED {problem}", err=True)
+    for problem in report.orphans:
+        click.echo(f"ORPHANED {problem}", err=True)
+    count = report.count
+    bad_files = len({p.path for p in report.problems if not p.path.endswith(".tmp")})
+    quarantined = len(report.quarantined)
+    tail = f", {quarantined} quarantined" if quarantined else ""
+    click.echo(f"checked {count} files: {count - bad_files - quarantined} valid, "
+               f"{bad_files} invalid{tail}")
+    if report.problems:
         sys.exit(1)
 
 

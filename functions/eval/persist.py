@@ -5,6 +5,7 @@ calibration and cohort CSVs, PNG plots). Paths come from :mod:`shared.store.layo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from functions.eval.metrics import CALIBRATION_COLUMNS, COHORT_COLUMNS, TREND_COLUMNS, Snapshot
@@ -20,15 +21,25 @@ from shared.evaluation.records import (
     observation_row,
     unresolved_row,
 )
+from shared.store import quarantine
 from shared.store.atomic import PendingFile
-from shared.store.csvfile import append_rows, csv_text, read_rows, upsert_rows, upserted, write_rows
-from shared.store.layout import EvalPaths, eval_snapshot_dir
+from shared.store.csvfile import (
+    append_rows,
+    csv_text,
+    read_rows,
+    read_whole_rows,
+    upsert_rows,
+    upserted,
+    write_rows,
+)
+from shared.store.layout import EVAL_DIR, EvalPaths, eval_snapshot_dir
 from shared.store.write import write_artifacts
 
 __all__ = [
     "TREND_KEY",
     "append_observations",
     "read_observations",
+    "record_quarantined",
     "snapshot_json",
     "trend_history",
     "write_snapshot",
@@ -39,14 +50,25 @@ TREND_KEY = ("as_of", "kind")
 
 
 def read_observations(path: Path) -> list[Observation]:
-    """Read ``observations.csv`` (no file: none yet). Raises ArtifactError on a bad row."""
+    """Read ``observations.csv`` (no file: none yet). A row that is not whole or does not
+    parse is reported to the watching stage and left out (quarantined); with no stage
+    watching it is an ArtifactError."""
     out = []
-    for line, row in enumerate(read_rows(path), start=2):
+    for line, row in enumerate(read_whole_rows(path, OBSERVATION_COLUMNS), start=2):
         try:
             out.append(observation_from_row(row))
         except (KeyError, ValueError) as e:
-            raise ArtifactError(f"{path}: line {line}: unreadable observation ({e})") from e
+            text = csv_text(OBSERVATION_COLUMNS, [list(row.values())]).split("\n", 1)[1]
+            if not quarantine.report(path, f"line {line}: unreadable observation ({e}): "
+                                     f"{text.strip()}", text.encode("utf-8")):
+                raise ArtifactError(f"{path}: line {line}: unreadable observation ({e})") from e
     return out
+
+
+def record_quarantined(artifacts_dir: Path, suspects: list[quarantine.Suspect],
+                       as_of: datetime, found_by: str) -> int:
+    """Record what an evaluation stage passed over in ``eval_runs/quarantine.csv``."""
+    return quarantine.record(artifacts_dir, EVAL_DIR, suspects, found_by=found_by, as_of=as_of)
 
 
 def append_observations(path: Path, new: Sequence[Observation]) -> int:

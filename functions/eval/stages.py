@@ -25,6 +25,7 @@ from functions.eval.metrics import Snapshot, build_snapshot
 from functions.eval.persist import (
     append_observations,
     read_observations,
+    record_quarantined,
     trend_history,
     write_snapshot,
     write_unresolved,
@@ -36,8 +37,10 @@ from shared.evaluation.records import MarketClaim, MarketResolution
 from shared.evaluation.render import reliability_png, trend_png
 from shared.evaluation.resolve import ResolutionPolicy
 from shared.providers.base import MarketFeed
+from shared.store import quarantine
 from shared.store.csvfile import read_rows, upsert_rows
-from shared.store.layout import EvalPaths
+from shared.store.hygiene import remove_leftovers
+from shared.store.layout import EVAL_DIR, EvalPaths
 
 __all__ = ["INGEST_LOG_COLUMNS", "run_ingest", "run_snapshot"]
 
@@ -65,21 +68,32 @@ def run_ingest(
     resolutions: Mapping[str, MarketResolution] | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> dict[str, Any]:
-    """Resolve the forecasts due by ``as_of`` and persist them; return the counts."""
+    """Resolve the forecasts due by ``as_of`` and persist them; return the counts.
+
+    A committed run file or observation row that cannot be used is passed over, recorded in
+    ``eval_runs/quarantine.csv`` and named in the counts, which are then ``degraded`` with
+    ``ARTIFACT_QUARANTINED``; the rest is ingested."""
     paths = EvalPaths(artifacts_dir)
-    existing = read_observations(paths.observations)
-    result = ingest(
-        read_price_claims(artifacts_dir, sources),
-        feed=feed,
-        as_of=as_of,
-        known_ids={item.forecast_id for item in existing},
-        market_claims=market_claims,
-        resolutions=resolutions,
-        policy=policy,
-    )
-    added = append_observations(paths.observations, result.observations)
+    remove_leftovers(artifacts_dir, EVAL_DIR)  # temp files of a killed earlier run
+    with quarantine.watching() as passed_over:
+        existing = read_observations(paths.observations)
+        result = ingest(
+            read_price_claims(artifacts_dir, sources),
+            feed=feed,
+            as_of=as_of,
+            known_ids={item.forecast_id for item in existing},
+            market_claims=market_claims,
+            resolutions=resolutions,
+            policy=policy,
+        )
+        added = append_observations(paths.observations, result.observations)
     write_unresolved(paths.unresolved, result.unresolved)
     summary = result.summary()
+    if passed_over:
+        record_quarantined(artifacts_dir, passed_over, as_of, "eval-ingest")
+        summary["degraded"] = True
+        summary["degraded_reasons"] = [quarantine.ARTIFACT_QUARANTINED]
+        summary["quarantined"] = quarantine.paths(passed_over, artifacts_dir)
     summary["as_of"] = format_utc(as_of)
     summary["observations_total"] = len(existing) + added
     reasons = summary["unresolved_reasons"]
@@ -118,9 +132,14 @@ def run_snapshot(
 ) -> tuple[Path, Snapshot]:
     """Score everything resolved by ``as_of`` and write the snapshot folder and trend row."""
     paths = EvalPaths(artifacts_dir)
+    remove_leftovers(artifacts_dir, EVAL_DIR)
     reasons = Counter(row["reason"] for row in read_rows(paths.unresolved))
+    with quarantine.watching() as passed_over:
+        observations = read_observations(paths.observations)
+    if passed_over:
+        record_quarantined(artifacts_dir, passed_over, as_of, f"eval-{kind}")
     snapshot = build_snapshot(
-        read_observations(paths.observations),
+        observations,
         as_of=as_of,
         kind=kind,
         unresolved_reasons=dict(reasons),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from functions.tracer.persist import load_prior_triggers, write_result
+from functions.tracer.persist import load_prior_triggers, record_quarantined, write_result
 from functions.tracer.run import TracerRequest, run
 from shared import clock
 from shared.config import project_root
@@ -20,7 +20,9 @@ from shared.pipeline.prefetch import prefetch_sources
 from shared.pipeline.settings import load_pipeline_settings
 from shared.pipeline.sources import Sources
 from shared.reason_codes import default_registry
-from shared.store.layout import tracer_run_paths
+from shared.store import quarantine
+from shared.store.hygiene import remove_leftovers
+from shared.store.layout import RUNS_DIR, tracer_run_paths
 
 __all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]
 
@@ -71,7 +73,14 @@ def run_tracer(
         as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
         as_of = clock.offline_as_of(clock.utc_now())
-    prior = load_prior_triggers(artifacts_dir, chosen, as_of, prior_window(settings.bots))
+    remove_leftovers(artifacts_dir, RUNS_DIR)  # temp files of a killed earlier run
+    with quarantine.watching() as passed_over:
+        prior = load_prior_triggers(artifacts_dir, chosen, as_of,
+                                    prior_window(settings.bots))
+    if passed_over:  # a corrupt committed run: recorded, and this run goes on degraded
+        record_quarantined(artifacts_dir, passed_over, as_of)
+        sources.board.statuses["artifacts"] = quarantine.status(passed_over, artifacts_dir)
+        sources.board.degrade(quarantine.ARTIFACT_QUARANTINED)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
                             git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
     result = run(request, sources=sources, registry=default_registry(), timer=timer)

@@ -13,7 +13,9 @@ from functions.universe.build import UniverseSources, build_universe_sources
 from functions.universe.merge import merge_all
 from functions.universe.notify import deliver, write_step_summary
 from functions.universe.persist import (
+    check_metrics_table,
     load_universe_prior_triggers,
+    record_quarantined,
     write_finalized,
     write_partial,
 )
@@ -30,7 +32,9 @@ from shared.gitinfo import git_sha
 from shared.pipeline import prior_window
 from shared.pipeline.settings import PipelineSettings, load_pipeline_settings
 from shared.reason_codes import default_registry
-from shared.store.layout import universe_run_path
+from shared.store import quarantine
+from shared.store.hygiene import remove_leftovers
+from shared.store.layout import UNIVERSE_DIR, universe_run_path
 from shared.universe.config import UniverseConfig, load_universe_config
 from shared.universe.sharding import Shard
 
@@ -84,8 +88,18 @@ def run_universe(
         sources = build_universe_sources(feed, seed=seed, config=universe, tracer=settings,
                                          live=live, polymarket_fixture=polymarket_fixture,
                                          synthetic_edge=synthetic_edge)
-    prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of,
-                                         prior_window(settings.bots))
+    remove_leftovers(artifacts_dir, UNIVERSE_DIR)  # temp files of a killed earlier run
+    with quarantine.watching() as passed_over:
+        prior = load_universe_prior_triggers(history_dir or artifacts_dir, as_of,
+                                             prior_window(settings.bots))
+        if shard is None:
+            check_metrics_table(artifacts_dir)
+    if passed_over:  # corrupt committed artifacts: recorded, and this run goes on degraded
+        # A shard's checkout is not committed: its partial carries the mark to the merge.
+        if shard is None:
+            record_quarantined(artifacts_dir, passed_over, as_of)
+        sources.board.statuses["artifacts"] = quarantine.status(
+            passed_over, history_dir or artifacts_dir)
     chosen = shard or Shard(0, 1)
     request = UniverseRequest(as_of=as_of, seed=seed, universe=universe, settings=settings,
                               shard=chosen, git_sha=code_sha or git_sha(project_root()),
@@ -103,7 +117,8 @@ def run_universe(
                                   timer=timer, on_symbol=progress.advance)
     finally:
         progress.close()
-    written = write_finalized(artifacts_dir, finalized)
+    with quarantine.watching():  # the rows check_metrics_table reported move out here
+        written = write_finalized(artifacts_dir, finalized)
     delivery = _deliver(finalized) if notify else None
     return UniverseOutcome(written, run=finalized.run, delivery=delivery)
 
@@ -114,8 +129,14 @@ def _deliver(finalized: Finalized) -> str:
 
 
 def merge_universe(artifacts_dir: Path) -> list[UniverseRun]:
-    """Merge every complete set of partials; returns the runs written."""
-    return [f.run for f in merge_all(artifacts_dir)]
+    """Merge every complete set of partials; returns the runs written. A ``metrics.csv`` row
+    that is not whole is moved out of the table into ``universe_runs/quarantine.csv``."""
+    remove_leftovers(artifacts_dir, UNIVERSE_DIR)
+    with quarantine.watching() as passed_over:
+        runs = [f.run for f in merge_all(artifacts_dir)]
+    if passed_over and runs:
+        record_quarantined(artifacts_dir, passed_over, runs[0].as_of)
+    return runs
 
 
 def run_file(run: UniverseRun) -> str:

@@ -16,8 +16,10 @@ from functions.universe.run import METRICS_COLUMNS, Finalized
 from shared.contracts import OutcomeStatus
 from shared.contracts.signal import PriorTrigger
 from shared.contracts.universe import UniverseShard
-from shared.store.csvfile import append_rows
+from shared.store import quarantine
+from shared.store.csvfile import append_rows, read_whole_rows
 from shared.store.layout import (
+    UNIVERSE_DIR,
     UNIVERSE_METRICS,
     days_between,
     shard_partial_path,
@@ -27,8 +29,10 @@ from shared.store.readers import universe_runs
 from shared.store.write import json_file, write_artifacts
 
 __all__ = [
+    "check_metrics_table",
     "load_universe_prior_triggers",
     "partial_path",
+    "record_quarantined",
     "write_finalized",
     "write_partial",
 ]
@@ -75,3 +79,15 @@ def load_universe_prior_triggers(root: Path, as_of: datetime, lookback: timedelt
                 found.setdefault(outcome.symbol, set()).add(PriorTrigger(
                     symbol=outcome.symbol, direction=outcome.direction, as_of=outcome.as_of))
     return {s: tuple(sorted(t, key=lambda x: x.as_of)) for s, t in sorted(found.items())}
+
+
+def check_metrics_table(root: Path) -> None:
+    """Read ``metrics.csv`` once before the run, so a row that is not whole is reported to
+    the watching stage (and marks the run degraded) before the manifest is made; the append
+    after the run moves it out of the table."""
+    read_whole_rows(root / UNIVERSE_METRICS, METRICS_COLUMNS)
+
+
+def record_quarantined(root: Path, suspects: list[quarantine.Suspect], as_of: datetime) -> int:
+    """Record what a universe run passed over in ``universe_runs/quarantine.csv``."""
+    return quarantine.record(root, UNIVERSE_DIR, suspects, found_by="universe", as_of=as_of)

@@ -11,6 +11,12 @@ and written. Stages hand it contracts and bytes; nothing else touches artifact f
 * :mod:`shared.store.atomic`   — the one atomic writer (temp file, fsync, rename, fsync dir).
 * :mod:`shared.store.csvfile`  — CSV tables: append (idempotent by key), upsert, replace,
   each under an ``fcntl`` lock around its read-modify-write.
+* :mod:`shared.store.tables`   — the keyed CSV tables (key, kind) and how two versions of
+  one merge (``autocommit.py`` uses it on a rebase conflict; ``tb validate`` on duplicates).
+* :mod:`shared.store.quarantine` — a corrupt committed file (or table row) is recorded in the
+  stage's ``quarantine.csv`` and passed over; the stage goes on, degraded.
+* :mod:`shared.store.hygiene`  — crash leftovers: temp files of killed writes (removed by the
+  next run of the stage) and tracer siblings without their run file.
 * :mod:`shared.store.validate` — ``tb validate``: check every artifact under a root.
 * :mod:`shared.store.index`    — the derived SQLite index of tracer runs.
 

@@ -2,14 +2,17 @@
 
 Each file goes to a temp file in the same folder (``.<name>.<random>.tmp``), is flushed and
 fsynced, then renamed over the target with ``os.replace``; the folder is fsynced so the rename
-survives a power cut. On any failure the temp file is removed. A set of files is written as
-a batch (:func:`commit_files`): all are rendered (and, in :mod:`shared.store.write`,
-validated) first, and only then moved into place.
+survives a power cut. On any failure the temp file is removed; a writer that is killed (no
+chance to clean up) leaves its temp file, which :mod:`shared.store.hygiene` finds and removes
+(the writer holds an ``flock`` on it until the rename, so a live write is never taken for a
+leftover). A set of files is written as a batch (:func:`commit_files`): all are rendered
+(and, in :mod:`shared.store.write`, validated) first, and only then moved into place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import os
 import tempfile
@@ -22,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 __all__ = [
+    "TEMP_SUFFIX",
     "PendingFile",
     "atomic_write_bytes",
     "atomic_write_text",
@@ -29,22 +33,37 @@ __all__ = [
     "parquet_bytes",
 ]
 
+TEMP_SUFFIX = ".tmp"
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (same-directory temp file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _locked_temp(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             Path(tmp).chmod(0o666 & ~_umask())  # mkstemp makes 0600; artifacts are plain files
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(path)
+            Path(tmp).replace(path)  # still holding the lock (closing releases it)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+# A temp file beside ``path`` (``.<name>.<random>.tmp``), held under an exclusive flock for
+# as long as the writer lives: a killed writer's lock goes with it, so a cleaner that can take
+# the lock knows the file is a leftover (shared.store.hygiene). A cleaner unlinks only while
+# holding the lock; a writer that finds its new file already unlinked makes another.
+def _locked_temp(path: Path) -> tuple[int, str]:
+    while True:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink > 0:
+            return fd, tmp
+        os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -4,7 +4,10 @@ Every change is a read-modify-write of the whole file, so each one holds an excl
 ``fcntl.flock`` on the file's folder for its duration (two processes appending to one file
 both keep their rows), validates the new content, and replaces the file atomically with
 :func:`shared.store.atomic.atomic_write_bytes`. Rows use ``\\n`` line endings; existing
-rows are never rewritten by an append.
+rows are never rewritten by an append, with one exception: a row that is not whole (another
+field count than the header, or not UTF-8) is moved out of the table into the quarantine
+record of the stage that is watching (:mod:`shared.store.quarantine`); with no stage watching
+it is an :class:`ArtifactError`, as before.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from shared.errors import ArtifactError
+from shared.store import quarantine
 from shared.store.atomic import PendingFile, atomic_write_bytes
 from shared.store.write import validated
 
@@ -26,6 +30,7 @@ __all__ = [
     "csv_text",
     "locked",
     "read_rows",
+    "read_whole_rows",
     "upsert_rows",
     "upserted",
     "write_rows",
@@ -49,6 +54,14 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return []
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def read_whole_rows(path: Path, header: Sequence[str]) -> list[dict[str, str]]:
+    """Read a table's whole rows (keyed by ``header``'s names); a row that is not whole is
+    reported to the watching stage and left out (:class:`ArtifactError` when none watches).
+    The file is not changed: the next append or upsert moves the row out."""
+    whole, _ = _split(path, _read_text(path), header, check_header=False)
+    return [dict(zip(header, row, strict=True)) for row in whole]
 
 
 @contextlib.contextmanager
@@ -83,14 +96,19 @@ def append_rows(path: Path, header: Sequence[str], rows: Sequence[Row], *,
     Example: ``append_rows(p, ("run_id", "n"), [{"run_id": "ab", "n": "3"}], key=("run_id",))``
     """
     with locked(path):
-        existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-        seen = {_key(row, key) for row in _parse(path, existing, header)}
+        existing = _read_text(path)
+        whole, bad = _split(path, existing, header)
+        if bad:  # the malformed rows were quarantined: rewrite the table without them
+            existing = csv_text(header, whole)
+        seen = {_key(dict(zip(header, row, strict=True)), key) for row in whole}
         fresh = []
         for row in rows:
             if _key(row, key) not in seen:
                 seen.add(_key(row, key))
                 fresh.append([row.get(name, "") for name in header])
         if not fresh:
+            if bad:
+                _write(path, existing)
             return 0
         if existing:
             prefix = existing if existing.endswith("\n") else existing + "\n"
@@ -105,7 +123,9 @@ def upsert_rows(path: Path, header: Sequence[str], rows: Sequence[Row], *,
     """Add rows, replacing any row with the same ``key``, and keep the file sorted by key
     (re-running a stage for the same key leaves one row, not two)."""
     with locked(path):
-        ordered = upserted(read_rows(path), rows, key=key)
+        whole, _ = _split(path, _read_text(path), header, check_header=False)
+        current = [dict(zip(header, row, strict=True)) for row in whole]
+        ordered = upserted(current, rows, key=key)
         _write(path, csv_text(header, ([row.get(name, "") for name in header]
                                        for row in ordered)))
 
@@ -123,16 +143,51 @@ def _key(row: Row, key: Sequence[str]) -> tuple[str, ...]:
     return tuple(row.get(name) or "" for name in key)
 
 
-def _parse(path: Path, text: str, header: Sequence[str]) -> list[dict[str, str]]:
-    # The rows of an existing file, after checking that its header is the expected one.
+def _read_text(path: Path) -> str:
+    # Undecodable bytes survive as surrogates, so the rows holding them can be set aside.
+    if not path.is_file():
+        return ""
+    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+
+
+def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool = True
+           ) -> tuple[list[list[str]], list[str]]:
+    # The whole rows of an existing file (after checking its header) and the text of each
+    # row that is not whole, which is reported to the watching stage (or refused).
     if not text:
-        return []
-    reader = csv.DictReader(io.StringIO(text))
-    found = tuple(reader.fieldnames or ())
-    if found != tuple(header):
-        raise ArtifactError(f"{path}: unexpected header {list(found)} "
+        return [], []
+    records = csv.reader(io.StringIO(text))
+    found = next(records, [])
+    if check_header and tuple(found) != tuple(header):
+        raise ArtifactError(f"{path}: unexpected header {found} "
                             f"(expected {','.join(header)})")
-    return list(reader)
+    columns = len(found)
+    order = [found.index(name) if name in found else None for name in header]
+    whole: list[list[str]] = []
+    bad: list[str] = []
+    for row in records:
+        if not row:
+            continue
+        text_row = csv_text(row, []).rstrip("\n")
+        if len(row) != columns:
+            why = f"{len(row)} fields, header has {columns}"
+        elif any(_undecodable(cell) for cell in row):
+            why = "not UTF-8"
+        else:
+            # In the order of ``header`` (an upsert may meet an older header).
+            whole.append(["" if i is None else row[i] for i in order])
+            continue
+        data = text_row.encode("utf-8", errors="surrogateescape")
+        detail = f"row not whole ({why}): {data.decode('utf-8', errors='replace')}"
+        if not quarantine.report(path, detail, data):
+            raise ArtifactError(f"{path}: a row is not whole ({why}); no stage is recording "
+                                "quarantined rows, so the table is left as it is")
+        bad.append(text_row)
+    return whole, bad
+
+
+def _undecodable(cell: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in cell)
 
 
 def _write(path: Path, text: str) -> None:

@@ -5,7 +5,8 @@ folders of the layout and keep the files whose top-level ``type`` is the kind as
 Files of another type (``.inputs.json``, ``latest.json``) are passed over quietly; temp files
 of the atomic writer (``.<name>.tmp``) are never looked at. A file that cannot be used (half
 written, not JSON, or a run that does not validate) is skipped with a WARNING naming the file
-and why, so one bad file cannot stop a scheduled run; ``tb validate`` reports it loudly.
+and why, and reported to the stage watching for it (:mod:`shared.store.quarantine`), which
+records it and marks its run degraded: one bad file cannot stop a scheduled run.
 
 Lookups of one named thing (:func:`read_artifact`, :func:`find_tracer_run`) raise
 :class:`ArtifactError` instead: there is nothing to fall back to.
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from shared.contracts import TracerRun
 from shared.contracts.universe import UniverseRun
 from shared.errors import ArtifactError
+from shared.store import quarantine
 from shared.store.layout import RUNS_DIR, UNIVERSE_DIR
 from shared.store.limits import oversize
 
@@ -138,6 +140,7 @@ def _head(path: Path) -> dict[str, Any] | None:
 
 
 def _load(path: Path) -> tuple[bytes, dict[str, Any]] | None:
+    data = b""
     try:
         if (too_large := oversize(path)) is not None:
             logger.warning("skipping %s: %s", path, too_large)
@@ -145,15 +148,20 @@ def _load(path: Path) -> tuple[bytes, dict[str, Any]] | None:
         data = path.read_bytes()
         doc = json.loads(data)
     except OSError as e:
-        logger.warning("skipping %s: unreadable (%s)", path, e.strerror)
+        _skip(path, f"unreadable ({e.strerror})", data)
         return None
     except ValueError as e:
-        logger.warning("skipping %s: not valid JSON, half-written or corrupt (%s)", path, e)
+        _skip(path, f"not valid JSON, half-written or corrupt ({e})", data)
         return None
     if not isinstance(doc, dict):
-        logger.warning("skipping %s: not a JSON object", path)
+        _skip(path, "not a JSON object", data)
         return None
     return data, doc
+
+
+def _skip(path: Path, why: str, data: bytes) -> None:
+    logger.warning("skipping %s: %s", path, why)
+    quarantine.report(path, why, data)
 
 
 def _valid(paths: Iterable[Path], kind: str, model: type[ModelT]
@@ -165,7 +173,7 @@ def _valid(paths: Iterable[Path], kind: str, model: type[ModelT]
         try:
             yield path, model.model_validate_json(loaded[0])
         except ValidationError as e:
-            logger.warning("skipping %s: invalid %s (%s)", path, kind, _first_error(e))
+            _skip(path, f"invalid {kind} ({_first_error(e)})", loaded[0])
 
 
 def _first_error(e: ValidationError) -> str:

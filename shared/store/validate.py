@@ -3,9 +3,15 @@
 Each ``*.json`` under ``runs/``, ``universe_runs/`` and ``eval_runs/`` must parse, carry a
 known ``type``, validate against ``schemas/<type>.schema.json`` and against its pydantic
 model (which adds the cross-field invariants), and match the digests its manifest lists.
-Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular. Nothing is
-skipped: a file that cannot be checked is a problem. Before a write,
-:func:`check_artifact_bytes` also accepts ``*.png`` plots (PNG signature only).
+Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular, and a keyed
+table (:mod:`shared.store.tables`) must hold one row per key. Nothing is skipped: a file that
+cannot be checked is a problem, and so is a temp file left by an interrupted write (the next
+run of its stage removes it). Before a write, :func:`check_artifact_bytes` also accepts
+``*.png`` plots (PNG signature only).
+
+:func:`check_tree` also names what is accepted but worth a look: files a stage quarantined
+(listed in a ``quarantine.csv`` with the digest they still have, :mod:`shared.store.quarantine`)
+and tracer inputs/bars whose run file is missing (:mod:`shared.store.hygiene`).
 
 Memory is bounded whatever is on disk: a file over
 :data:`~shared.store.limits.MAX_ARTIFACT_BYTES` is a problem and is never read; CSVs are
@@ -32,13 +38,17 @@ from pydantic import BaseModel, ValidationError
 from shared.contracts.frames import validate_bars_frame
 from shared.errors import ContractViolation
 from shared.schemas.export import ARTIFACT_MODELS, render_schemas
+from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
+from shared.store.tables import table_for
 
 __all__ = [
     "ARTIFACT_ROOTS",
     "Problem",
+    "TreeReport",
     "check_artifact_bytes",
+    "check_tree",
     "iter_artifacts",
     "validate_file",
     "validate_tree",
@@ -69,14 +79,57 @@ def iter_artifacts(root: Path) -> Iterator[Path]:
                         yield path
 
 
+@dataclass(frozen=True)
+class TreeReport:
+    """What :func:`check_tree` found: ``problems`` make the tree invalid; ``quarantined``
+    and ``orphans`` are accepted and named."""
+
+    count: int
+    problems: list[Problem]
+    quarantined: list[Problem]
+    orphans: list[Problem]
+
+
 def validate_tree(root: Path) -> tuple[int, list[Problem]]:
     """Return (files checked, problems)."""
+    report = check_tree(root)
+    return report.count, report.problems
+
+
+def check_tree(root: Path) -> TreeReport:
+    """Check every artifact under ``root``, crash leftovers and quarantine records."""
     problems: list[Problem] = []
     count = 0
     for path in iter_artifacts(root):
         count += 1
         problems.extend(validate_file(path, root))
-    return count, problems
+    records = quarantine.quarantined(root) if problems else {}
+    accepted: list[Problem] = []
+    for rel in sorted({p.path for p in problems}):
+        entry = records.get(rel, {}).get(_digest(root / rel))
+        if entry is not None:
+            accepted.append(Problem(rel, "", f"{entry.get('detail', '')} (recorded in "
+                                             f"{entry['recorded_in']} by {entry.get('found_by')})"))
+    skipped = {p.path for p in accepted}
+    problems = [p for p in problems if p.path not in skipped]
+    problems += [Problem(_rel(path, root), "", "temp file left by an interrupted write (the "
+                         "next run of its stage removes it)") for path in hygiene.leftovers(root)]
+    orphans = [Problem(_rel(path, root), "", "its run file is missing (a run interrupted "
+                       "between its files)") for path in hygiene.orphans(root)]
+    return TreeReport(count, problems, accepted, orphans)
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _digest(path: Path) -> str:
+    # In chunks (bounded memory, like every read here).
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
 
 
 def validate_file(path: Path, root: Path) -> list[Problem]:
@@ -185,19 +238,38 @@ def _validate_csv(rel: str, data: bytes) -> list[Problem]:
 
 # Rows are checked as they are read: memory holds one row (csv's field size limit bounds it).
 def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
+    # One pass, row by row (bounded memory): rectangular, and one row per key in a keyed
+    # table (shared.store.tables).
     problems: list[Problem] = []
     width: int | None = None
+    spec = table_for(rel)
+    key_index: list[int] | None = None
+    seen: set[tuple[str, ...]] = set()
+    duplicates: list[Problem] = []
     try:
         for number, row in enumerate(csv.reader(lines), start=1):
             if width is None:
                 width = len(row)
-            elif len(row) != width:
+                if spec is not None and all(name in row for name in spec.key):
+                    key_index = [row.index(name) for name in spec.key]
+                continue
+            if len(row) != width:
                 problems.append(Problem(rel, f"line {number}",
                                         f"{len(row)} fields, header has {width}"))
+                continue
+            if key_index is not None and spec is not None and row:
+                key = tuple(row[i] for i in key_index)
+                if key in seen:
+                    duplicates.append(Problem(
+                        rel, f"line {number}", f"duplicate key {','.join(spec.key)}="
+                        f"{','.join(key)} (one row per key)"))
+                seen.add(key)
     except (UnicodeDecodeError, csv.Error) as e:
         return [Problem(rel, "", f"not valid CSV: {e}")]
     if width is None:
         return [Problem(rel, "", "empty CSV (no header)")]
+    if not problems:
+        problems = duplicates
     return problems
 
 

@@ -31,11 +31,13 @@ async function main(paths) {
     console.error("usage: node lint.js WORKFLOW.yml [WORKFLOW.yml ...]");
     return 2;
   }
-  const lint = await createLinter();
   let findings = 0;
   let stale = 0;
   for (const path of paths) {
     const text = await readFile(path, "utf8");
+    // A fresh linter per file: one WASM instance reused across several files of this size
+    // dies with "unreachable" (the old Go WASM runtime runs out of its heap).
+    const lint = await createLinter();
     for (const f of lint(text, path)) {
       if (isStale(f)) {
         stale += 1;
