@@ -11,6 +11,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``sentiment.py`` ``tb sentiment score``
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
+* ``backtest.py``  ``tb backtest reference-sma``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -23,7 +24,7 @@ import sys
 
 import click
 
-from functions.cli import board, bots, simulate, study, tracer
+from functions.cli import backtest, board, bots, simulate, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -62,6 +63,7 @@ for _command in (
     simulate.simulate_command,
     bots.group,
     board.group,
+    backtest.group,
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,

@@ -32,6 +32,7 @@ is harmless to the CSV parser.
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -44,6 +45,9 @@ from shared.contracts.frames import validate_bars_frame
 from shared.errors import ConfigError, ContractViolation
 
 __all__ = [
+    "BarsFormat",
+    "DetectedBars",
+    "detect_bars_format",
     "load_bars_file",
     "load_cryptodatadownload_csv",
     "load_yahoo_daily_csv",
@@ -418,3 +422,39 @@ def _first_start(frame: pd.DataFrame) -> str:
 
 def _last_start(frame: pd.DataFrame) -> str:
     return str(frame["start"].iloc[-1]) if len(frame) else "-"
+
+
+class BarsFormat(StrEnum):
+    """What a bars file is, told by its content (never its extension)."""
+
+    PARQUET = "parquet"
+    CRYPTODATADOWNLOAD = "cryptodatadownload"
+    YAHOO = "yahoo"
+    GENERIC_CSV = "generic_csv"
+
+
+class DetectedBars(NamedTuple):
+    format: BarsFormat
+    skiprows: int  # lines before the CSV header (CDD's banner)
+
+
+def detect_bars_format(path: Path) -> DetectedBars:
+    """Tell a bars file's format from its first bytes and header line: Parquet magic; a CDD
+    banner or a ``unix…`` column; Yahoo's header (any case); else a generic CSV whose header
+    names the columns."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) == _PARQUET_MAGIC:
+                return DetectedBars(BarsFormat.PARQUET, 0)
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: file not found") from e
+    first = _first_line(path)
+    if _has_cdd_banner(first):
+        return DetectedBars(BarsFormat.CRYPTODATADOWNLOAD, 1)
+    header = [field.strip().lower() for field in first.split(",")]
+    if any(name.startswith("unix") for name in header):
+        return DetectedBars(BarsFormat.CRYPTODATADOWNLOAD, 0)
+    if tuple(header[: len(_YAHOO_HEADER)]) == tuple(n.lower() for n in _YAHOO_HEADER):
+        return DetectedBars(BarsFormat.YAHOO, 0)
+    return DetectedBars(BarsFormat.GENERIC_CSV, 0)

@@ -1,0 +1,1 @@
+"""The backtest stage: runs of a strategy over recorded bars (``tb backtest``)."""

@@ -1,0 +1,12 @@
+"""Backtests on recorded bars: the bar adapter, the fill/cash/commission ledger, and the
+reference SMA strategy of ``../shared/docs/backtest-conformance.md`` (see docs/backtest.md).
+
+* :mod:`shared.backtest.bars`      any bars file (format from its content) -> ``PriceBars``
+* :mod:`shared.backtest.ledger`    target-position orders -> next-open fills, cash, trades
+* :mod:`shared.backtest.sma`       exact (correctly rounded) window means, crossings, the
+  reference strategy and parameter sweeps
+* :mod:`shared.backtest.report`    the trade list and summary of a run
+* :mod:`shared.backtest.synthetic` the conformance doc's GBM bar generator (benchmarks)
+
+Backtest numbers describe the past; they predict nothing about live results.
+"""
