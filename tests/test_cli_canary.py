@@ -47,6 +47,10 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
     forecasts = tmp_path / "forecasts.csv"
     forecasts.write_text("p,y\n0.7,1\n0.2,0\n0.6,1\n", encoding="utf-8")
     art = ["--artifacts-dir", str(root)]
+    bars = tmp_path / "bars.csv"
+    bars.write_text("time,open,high,low,close,volume\n" + "".join(
+        f"{1_700_000_000 + 3600 * i},{100 + i},{101 + i},{99 + i},{100.5 + i},10\n"
+        for i in range(40)), encoding="utf-8")
     return {
         ("run",): ["run", "--seed", "7", "--as-of", AS_OF, *art],
         ("universe", "run"): ["universe", "run", "--seed", "7", "--as-of", AS_OF, *art],
@@ -70,6 +74,11 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                         "--artifacts-dir", str(tmp_path / "simulate")],
         # Recording a real timeline writes into the package; an unknown name is refused.
         ("bots", "record-timeline"): ["bots", "record-timeline", "no-such-bot"],
+        ("board", "check-promotion"): ["board", "check-promotion", "--bot", "sizing",
+                                       "--to", "quarantine"],
+        ("board", "specs"): ["board", "specs", "--check"],
+        ("backtest", "reference-sma"): ["backtest", "reference-sma", "--bars", str(bars),
+                                        "--trades-out", str(tmp_path / "trades.csv")],
     }
 
 

