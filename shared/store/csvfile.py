@@ -44,11 +44,20 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    """Read a CSV as dicts; a missing file reads as no rows."""
+    """Read a CSV as dicts; a missing file reads as no rows.
+
+    Every value is a string: a file that is not UTF-8, does not parse as CSV, or has a row
+    with more or fewer fields than its header is an :class:`ArtifactError` naming the file
+    and the line, never a row with holes."""
     if not path.exists():
         return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise ArtifactError(f"{path}: unreadable ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise ArtifactError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    return _rows(path, text)
 
 
 @contextlib.contextmanager
@@ -127,12 +136,31 @@ def _parse(path: Path, text: str, header: Sequence[str]) -> list[dict[str, str]]
     # The rows of an existing file, after checking that its header is the expected one.
     if not text:
         return []
-    reader = csv.DictReader(io.StringIO(text))
-    found = tuple(reader.fieldnames or ())
+    found = tuple(next(csv.reader(io.StringIO(text)), ()))
     if found != tuple(header):
         raise ArtifactError(f"{path}: unexpected header {list(found)} "
                             f"(expected {','.join(header)})")
-    return list(reader)
+    return _rows(path, text)
+
+
+# Rows as dicts; a row whose field count is not the header's is an ArtifactError.
+def _rows(path: Path, text: str) -> list[dict[str, str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        out = []
+        for row in reader:
+            if not row:
+                continue  # a blank line is not a row
+            if len(row) != len(header):
+                raise ArtifactError(f"{path}: line {reader.line_num}: {len(row)} fields, "
+                                    f"header has {len(header)}")
+            out.append(dict(zip(header, row, strict=True)))
+    except csv.Error as e:
+        raise ArtifactError(f"{path}: line {reader.line_num}: not valid CSV ({e})") from None
+    return out
 
 
 def _write(path: Path, text: str) -> None:
