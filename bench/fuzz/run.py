@@ -1,6 +1,6 @@
 """Fuzz every parser and scorer with hypothesis and print what raised outside the error tree.
 
-Run from the repository root (about four minutes for the defaults):
+Run from the repository root (15 to 25 minutes for the defaults; most of it drawing inputs):
 
     .venv/bin/python -m bench.fuzz.run                       # 100,000 scorer inputs, 5,000 others
     .venv/bin/python -m bench.fuzz.run --only offline_scorer --examples 1000
