@@ -12,6 +12,12 @@ Config models derive from :class:`ConfigModel`. A model that renamed a key lists
 
     config/signal.yaml: invalid config
       line 10: features.vol_window_hours: renamed: use vol_window_bars
+
+Reading is bounded, so no file can make it take minutes or gigabytes: at most
+:data:`MAX_CONFIG_BYTES`, nesting at most :data:`MAX_CONFIG_DEPTH` deep, and no aliases
+(``*name``: the one way a short YAML file expands into a huge or cyclic one; config files
+do not use them). A key given twice in one mapping is an error naming both lines, not a
+silent "last one wins".
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from shared.contracts import canonical_json, sha256_hex
 from shared.errors import ConfigError
 
 __all__ = [
+    "MAX_CONFIG_BYTES",
+    "MAX_CONFIG_DEPTH",
     "ConfigModel",
     "StrictConfigModel",
     "config_digest",
@@ -42,6 +50,57 @@ __all__ = [
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest config file read (1 MiB); ours are a few kilobytes."""
+MAX_CONFIG_DEPTH = 64
+"""The deepest nesting of mappings and sequences a config file may have."""
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    # SafeLoader that refuses aliases, nesting beyond MAX_CONFIG_DEPTH and duplicate keys.
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in config files", self._mark())
+        if self._depth >= MAX_CONFIG_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_CONFIG_DEPTH} levels deep", self._mark())
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _mark(self) -> yaml.Mark:
+        return self.peek_event().start_mark  # type: ignore[no-untyped-call,no-any-return]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given at line {seen[key]})",
+                    key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 class ConfigModel(BaseModel):
@@ -79,17 +138,31 @@ def config_dir() -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; a missing file or a syntax error is a ConfigError naming it."""
+    """Parse a YAML file within the module's bounds; a missing, oversized or non-UTF-8 file,
+    a syntax error, an alias, deep nesting or a duplicate key is a ConfigError naming it
+    (and the line, when there is one)."""
+    text = _read_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read config file ({e.strerror})") from e
-    try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {e}") from e
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file ({e.strerror})") from e
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: config file is not UTF-8 text (byte {e.start})") from None
 
 
 def load_yaml_model(path: Path, model: type[ModelT]) -> ModelT:
@@ -113,8 +186,8 @@ def config_digest(value: BaseModel | Mapping[str, Any]) -> str:
 # Map each dotted key path in a YAML file to its 1-based line number.
 def _key_lines(path: Path) -> dict[str, int]:
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        node = _compose(_read_text(path))
+    except (ConfigError, yaml.YAMLError):
         return {}
     out: dict[str, int] = {}
 

@@ -9,6 +9,7 @@ help text passes it; the option itself is still this one.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,10 +23,13 @@ from shared.providers.feeds import FEED_ALIASES, OfflineFeed
 
 __all__ = [
     "FEEDS",
+    "ArtifactsDir",
     "FeedChoice",
     "IsoTime",
+    "Symbol",
     "artifacts_dir_option",
     "as_of_option",
+    "existing_artifacts_dir_option",
     "feed_option",
     "pipeline_errors",
     "seed_option",
@@ -73,15 +77,75 @@ def as_of_option(
     return click.option("--as-of", type=IsoTime(), required=required, help=help)
 
 
+class ArtifactsDir(click.ParamType[Path, Any]):
+    """An artifacts root, checked before the command runs (a usage error, exit 2, names it).
+
+    ``existing``: it must exist (commands that read what is there). Otherwise it is created
+    when missing, so it must be creatable: its nearest existing ancestor must be a writable
+    directory. Either way, an existing path must be a directory.
+    """
+
+    name = "DIRECTORY"
+
+    def __init__(self, *, existing: bool = False) -> None:
+        self.existing = existing
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path:
+        path = Path(value)
+        if path.exists() and not path.is_dir():
+            self.fail(f"{str(path)!r} is not a directory", param, ctx)
+        if self.existing:
+            if not path.is_dir():
+                self.fail(f"directory {str(path)!r} does not exist", param, ctx)
+            return path
+        nearest = next(p for p in (path, *path.absolute().parents) if p.exists())
+        if not nearest.is_dir():
+            self.fail(f"{str(path)!r} cannot be created: {str(nearest)!r} is not a directory",
+                      param, ctx)
+        if not os.access(nearest, os.W_OK | os.X_OK):
+            self.fail(f"{str(nearest)!r} is not writable", param, ctx)
+        return path
+
+
 def artifacts_dir_option(f: F) -> F:
-    """``--artifacts-dir``: the root of runs/, universe_runs/ and eval_runs/."""
+    """``--artifacts-dir`` for a command that writes: the folder is created when missing."""
+    return _artifacts_dir(existing=False)(f)
+
+
+def existing_artifacts_dir_option(f: F) -> F:
+    """``--artifacts-dir`` for a command that reads what is there: the folder must exist."""
+    return _artifacts_dir(existing=True)(f)
+
+
+def _artifacts_dir(*, existing: bool) -> Callable[[F], F]:
     return click.option(
         "--artifacts-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=ArtifactsDir(existing=existing),
         default=Path(),
         show_default=True,
-        help="Root under which runs/, universe_runs/ and eval_runs/ live.",
-    )(f)
+        help="Root under which runs/, universe_runs/ and eval_runs/ live"
+        + (" (must exist)." if existing else " (created when missing)."),
+    )
+
+
+class Symbol(click.ParamType[str, Any]):
+    """A symbol, held to the bounds ``config/tracer.yaml``'s ``symbol`` is held to."""
+
+    name = "SYMBOL"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from pydantic import ValidationError
+
+        from shared.pipeline.settings import TracerConfig
+
+        text = str(value)
+        try:
+            return TracerConfig(symbol=text).symbol
+        except ValidationError as e:
+            shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} chars)"
+            self.fail(f"{shown}: {e.errors(include_url=False)[0]['msg']}", param, ctx)
 
 
 def seed_option(
@@ -106,7 +170,8 @@ def feed_option(
 
 
 def pipeline_errors(f: F) -> F:
-    """Turn PipelineError into a ClickException (message, exit 1)."""
+    """Turn PipelineError, and an OSError naming a file (a full disk, a read-only file
+    system), into a ClickException: one line, exit 1."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -114,6 +179,10 @@ def pipeline_errors(f: F) -> F:
             return f(*args, **kwargs)
         except PipelineError as e:
             raise click.ClickException(str(e)) from e
+        except OSError as e:
+            if e.filename is None:
+                raise
+            raise click.ClickException(f"{e.filename}: {e.strerror}") from e
 
     return wrapper  # type: ignore[return-value]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from functions.cli.options import pipeline_errors
-from functions.sentiment.score import score_lines
+from functions.sentiment.score import decode_lines, score_lines
 from shared.sentiment.base import SentimentScorer
 from shared.sentiment.offline import OfflineScorer
 
@@ -46,12 +46,18 @@ def score_command(offline: bool) -> None:
     polarity (in [-1, 1]) and text_sha256, sorted. Output line N belongs to input line N:
     an empty input line gets a neutral score with polarity 0 and confidence 0.
 
+    Input is read as bytes: a line ends at each \\n (one trailing \\r is dropped), is
+    decoded as UTF-8 with each invalid byte replaced by U+FFFD, and a UTF-8 BOM at the
+    start is dropped. With --offline no content makes it fail: every input line gets its
+    output line, and the exit status is 0. The offline scorer reads the first 1,000
+    characters of a line (text_sha256 is of the whole line).
+
     Example:
 
         printf 'Net sales fell 8 %%.\\nThe AGM is on 3 April.\\n' | tb sentiment score --offline
     """
     scorer: SentimentScorer = OfflineScorer() if offline else _finbert()
-    for record in score_lines(scorer, (line.rstrip("\r\n") for line in sys.stdin)):
+    for record in score_lines(scorer, decode_lines(sys.stdin.buffer)):
         click.echo(json.dumps(record, sort_keys=True, allow_nan=False))
 
 

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from functions.cli.options import IsoTime, artifacts_dir_option, pipeline_errors, seed_option
+from functions.cli.options import (
+    IsoTime,
+    Symbol,
+    artifacts_dir_option,
+    pipeline_errors,
+    seed_option,
+)
 
 __all__ = ["simulate_command"]
 
@@ -17,7 +23,7 @@ __all__ = ["simulate_command"]
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First hourly run (ISO-8601).")
 @click.option("--days", type=click.IntRange(1, 60), default=7, show_default=True)
-@click.option("--symbol", "symbols", multiple=True, default=("BTC-USD", "ETH-USD"),
+@click.option("--symbol", "symbols", type=Symbol(), multiple=True, default=("BTC-USD", "ETH-USD"),
               show_default=True, help="Symbol to run every hour (repeatable).")
 @artifacts_dir_option
 @pipeline_errors

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from functions.cli.options import IsoTime, feed_option, pipeline_errors, seed_option
+from functions.cli.options import IsoTime, Symbol, feed_option, pipeline_errors, seed_option
 
 __all__ = ["study_command"]
 
@@ -17,7 +17,8 @@ __all__ = ["study_command"]
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
 @click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
-@click.option("--symbol", default=None, help="Symbol (default: config/tracer.yaml).")
+@click.option("--symbol", type=Symbol(), default=None,
+              help="Symbol (default: config/tracer.yaml).")
 @click.option("--synthetic-edge", type=click.FloatRange(min=0.0), default=None,
               help="Strength of the synthetic feed's planted relation (0 switches it off; "
               "default: on).")

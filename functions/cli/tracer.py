@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 
 from functions.cli.options import (
+    Symbol,
     artifacts_dir_option,
     as_of_option,
+    existing_artifacts_dir_option,
     feed_option,
     pipeline_errors,
     seed_option,
@@ -25,7 +27,8 @@ __all__ = ["index_group", "replay_command", "run_command", "validate_command"]
 @seed_option()
 @as_of_option()
 @artifacts_dir_option
-@click.option("--symbol", default=None, help="Symbol to run (default: config/tracer.yaml).")
+@click.option("--symbol", type=Symbol(), default=None,
+              help="Symbol to run (default: config/tracer.yaml).")
 @feed_option()
 @click.option("--live", is_flag=True, help="Use real providers for every key that is set.")
 @click.option("--timings", is_flag=True,
@@ -57,7 +60,7 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: 
 
 
 @click.command("validate")
-@artifacts_dir_option
+@existing_artifacts_dir_option
 def validate_command(artifacts_dir: Path) -> None:
     """Check every artifact under --artifacts-dir against its schema and manifest digests.
 
@@ -91,7 +94,7 @@ def validate_command(artifacts_dir: Path) -> None:
 
 @click.command("replay")
 @click.argument("run_id")
-@artifacts_dir_option
+@existing_artifacts_dir_option
 @pipeline_errors
 def replay_command(run_id: str, artifacts_dir: Path) -> None:
     """Re-run a recorded tracer run from its record alone (no network) and compare.
@@ -119,7 +122,7 @@ def index_group() -> None:
 
 
 @index_group.command("rebuild")
-@artifacts_dir_option
+@existing_artifacts_dir_option
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Index file (default: <artifacts-dir>/.tb-cache/index.sqlite).")
 @pipeline_errors

@@ -16,6 +16,7 @@ from functions.cli.options import (
     IsoTime,
     artifacts_dir_option,
     as_of_option,
+    existing_artifacts_dir_option,
     feed_option,
     pipeline_errors,
     seed_option,
@@ -153,7 +154,7 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard: S
 
 
 @group.command("merge")
-@artifacts_dir_option
+@existing_artifacts_dir_option
 @pipeline_errors
 def merge_command(artifacts_dir: Path) -> None:
     """Merge shard partials into universe runs (and metrics rows), then delete them.
@@ -175,7 +176,7 @@ def merge_command(artifacts_dir: Path) -> None:
 
 
 @group.command("notify")
-@artifacts_dir_option
+@existing_artifacts_dir_option
 @click.option("--run-id", default=None, help="The run to deliver (default: the newest).")
 @pipeline_errors
 def notify_command(artifacts_dir: Path, run_id: str | None) -> None:

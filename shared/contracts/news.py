@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from enum import StrEnum
 from typing import Self
@@ -12,10 +13,15 @@ from shared.contracts.base import Contract, Probability, Signed, UtcDatetime, sh
 
 __all__ = ["Narrative", "SentimentLabel", "SentimentScore", "normalize_text", "text_key"]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def normalize_text(text: str) -> str:
-    """NFC-normalise and collapse whitespace: the form that is scored and hashed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """NFC-normalise and collapse whitespace: the form that is scored and hashed.
+
+    A lone surrogate (which ``json.loads`` can produce, and UTF-8 cannot encode) becomes
+    U+FFFD, as an undecodable byte does in ``tb sentiment score``."""
+    return " ".join(unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", text)).split())
 
 
 def text_key(text: str) -> str:

@@ -197,9 +197,11 @@ def load_narratives_file(path: Path) -> list[Narrative]:
 
 def _load_narratives_jsonl(path: Path) -> list[Narrative]:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError as e:
         raise ConfigError(f"{path}: file not found") from e
+    except UnicodeDecodeError as e:
+        raise ContractViolation(f"{path}: not UTF-8 text: {e}") from e
     out = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -225,6 +227,8 @@ def load_news_file(
                 header = handle.readline()
         except FileNotFoundError as e:
             raise ConfigError(f"{path}: file not found") from e
+        except UnicodeDecodeError as e:
+            raise ContractViolation(f"{path}: not UTF-8 text: {e}") from e
         if header.startswith("date;") and "subject" in header:
             return load_cryptonews_csv(
                 path, fetch_delay=fetch_delay, subject_symbols=subject_symbols

@@ -219,6 +219,8 @@ def _first_line(path: Path) -> str:
             return handle.readline().strip()
     except FileNotFoundError as e:
         raise ConfigError(f"{path}: file not found") from e
+    except UnicodeDecodeError as e:
+        raise ContractViolation(f"{path}: cannot parse as CSV: {e}") from e
 
 
 def _has_cdd_banner(first_line: str) -> bool:

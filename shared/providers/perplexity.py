@@ -123,7 +123,10 @@ def parse_published_at(value: str) -> datetime | None:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None  # a naive time is ambiguous: rejected, not assumed to be UTC
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None  # "0001-01-01T00:00:00+01:00" is in the year 0 in UTC
 
 
 def recency_filter(lookback: timedelta) -> str:

@@ -8,6 +8,7 @@ scorer stays at thousands of sentences per second.
 from __future__ import annotations
 
 import bisect
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,10 +16,15 @@ from dataclasses import dataclass
 from shared.sentiment import _finance_lexicon as lex
 from shared.sentiment._finance_events import EVENT_PATTERNS
 
-__all__ = ["RuleEvidence", "rule_evidence", "tokenize"]
+__all__ = ["RuleEvidence", "parse_number", "rule_evidence", "tokenize"]
 
 _TOKEN_RE = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[a-z]+(?:[&'’-][a-z0-9]+)*|[;:,()%$€£.!?]")
 _NUMBER_RE = re.compile(r"^[$€£]?(\d+(?:[.,]\d+)*)(%?)$")
+# The three shapes of a number's digits (see parse_number); \d is any Unicode decimal digit,
+# which float() reads too.
+_PLAIN_RE = re.compile(r"\d+(?:[.,]\d+)?")
+_COMMA_GROUPS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DOT_GROUPS_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _BACK_WINDOW = 12
 _FORWARD_WINDOW = 4
 _NEGATION_WINDOW = 4
@@ -108,12 +114,15 @@ def _position_weights(tokens: Sequence[str]) -> list[float]:
     if contrast is not None:
         for i in range(contrast):
             weights[i] = _BEFORE_CONTRAST_WEIGHT
+    # One pass (a walk per "despite" would be quadratic in a run of them).
+    inside = False
     for i, word in enumerate(tokens):
         if word == "despite" or (word == "spite" and i > 0 and tokens[i - 1] == "in"):
-            j = i
-            while j < len(tokens) and tokens[j] not in lex.BOUNDARIES and tokens[j] != ",":
-                weights[j] = 0.0
-                j += 1
+            inside = True
+        elif word in lex.BOUNDARIES or word == ",":
+            inside = False
+        if inside:
+            weights[i] = 0.0
     return weights
 
 
@@ -248,6 +257,28 @@ class _Amount:
     currency: str | None
 
 
+def parse_number(digits: str) -> float | None:
+    """Read the digits of a number token as a finite float; None when they are not a number.
+
+    Accepted: ``12``, ``12.5`` and ``12,5`` (one separator: a decimal mark), ``1,234,567.8``
+    (comma groups) and ``1.234.567,8`` (dot groups). Anything else with several separators is
+    a date, a version or a code (``11.01.2008``, ``1.2.3``), never an amount.
+
+        >>> parse_number("1,234.5"), parse_number("1.234,5"), parse_number("11.01.2008")
+        (1234.5, 1234.5, None)
+    """
+    if _COMMA_GROUPS_RE.fullmatch(digits):
+        text = digits.replace(",", "")
+    elif _PLAIN_RE.fullmatch(digits):
+        text = digits.replace(",", ".")
+    elif _DOT_GROUPS_RE.fullmatch(digits):
+        text = digits.replace(".", "").replace(",", ".")
+    else:
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
 # Parse a number token at i with its currency and multiplier; None for years and non-numbers.
 def _amount(tokens: Sequence[str], i: int) -> _Amount | None:
     match = _NUMBER_RE.match(tokens[i])
@@ -260,19 +291,19 @@ def _amount(tokens: Sequence[str], i: int) -> _Amount | None:
     following = tokens[i + 1] if i + 1 < len(tokens) else ""
     multiplier = lex.MULTIPLIERS.get(following, 1.0)
     is_percent = bool(percent) or following == "%"
-    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", digits):
-        value = float(digits.replace(",", ""))
-    else:
-        value = float(digits.replace(",", "."))
+    value = parse_number(digits)
+    if value is None:
+        return None
     is_year = (
         re.fullmatch(r"(19[89]\d|20[0-4]\d)", digits) is not None
         and currency is None
         and multiplier == 1.0
         and not is_percent
     )
-    if is_year:
+    amount = value * multiplier
+    if is_year or not math.isfinite(amount):
         return None
-    return _Amount(i, value * multiplier, is_percent, currency)
+    return _Amount(i, amount, is_percent, currency)
 
 
 def _find_amount(tokens: Sequence[str], start: int, stop: int) -> _Amount | None:

@@ -26,10 +26,15 @@ from shared.contracts import SentimentLabel, SentimentScore, normalize_text, tex
 from shared.sentiment._finance_lexicon import VADER_OVERRIDES
 from shared.sentiment._finance_rules import rule_evidence
 
-__all__ = ["NEUTRAL_BAND", "OfflineScorer", "label_for"]
+__all__ = ["MAX_SCORED_CHARS", "NEUTRAL_BAND", "OfflineScorer", "label_for"]
 
 NEUTRAL_BAND: Final = 0.35
 """``|polarity|`` below this is neutral. VADER alone (weight 0.35) can never reach it."""
+
+MAX_SCORED_CHARS: Final = 1000
+"""A text is scored on its first this many characters (after normalising), the longest
+headline a :class:`~shared.contracts.Narrative` holds. VADER's time grows with the square
+of the text, so a longer line would take minutes; its ``text_sha256`` is still of it all."""
 
 _VADER_WEIGHT: Final = 0.35
 
@@ -66,7 +71,7 @@ class OfflineScorer:
 
     def polarity(self, text: str) -> float:
         """Return the signed polarity in [-1, 1] of one text, rounded to 6 decimals."""
-        lowered = normalize_text(text).lower()
+        lowered = normalize_text(text)[:MAX_SCORED_CHARS].lower()
         if not lowered:
             return 0.0
         evidence = rule_evidence(lowered)

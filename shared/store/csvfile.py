@@ -49,11 +49,20 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    """Read a CSV as dicts; a missing file reads as no rows."""
+    """Read a CSV as dicts; a missing file reads as no rows.
+
+    Every value is a string: a file that is not UTF-8, does not parse as CSV, or has a row
+    with more or fewer fields than its header is an :class:`ArtifactError` naming the file
+    and the line, never a row with holes."""
     if not path.exists():
         return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as e:
+        raise ArtifactError(f"{path}: unreadable ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise ArtifactError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    return _rows(path, text)
 
 
 def read_whole_rows(path: Path, header: Sequence[str]) -> list[dict[str, str]]:
@@ -156,8 +165,11 @@ def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool =
     # row that is not whole, which is reported to the watching stage (or refused).
     if not text:
         return [], []
-    records = csv.reader(io.StringIO(text))
-    found = next(records, [])
+    records = csv.reader(io.StringIO(text, newline=""))
+    try:
+        found = next(records, [])
+    except csv.Error as e:
+        raise ArtifactError(f"{path}: line 1: not valid CSV ({e})") from None
     if check_header and tuple(found) != tuple(header):
         raise ArtifactError(f"{path}: unexpected header {found} "
                             f"(expected {','.join(header)})")
@@ -165,7 +177,7 @@ def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool =
     order = [found.index(name) if name in found else None for name in header]
     whole: list[list[str]] = []
     bad: list[str] = []
-    for row in records:
+    for row in _records(path, records):
         if not row:
             continue
         text_row = csv_text(row, []).rstrip("\n")
@@ -186,8 +198,40 @@ def _split(path: Path, text: str, header: Sequence[str], *, check_header: bool =
     return whole, bad
 
 
+def _records(path: Path, records: Iterator[list[str]]) -> Iterator[list[str]]:
+    # csv.Error (a field over the size limit, a NUL) names the file and line, never escapes.
+    while True:
+        try:
+            row = next(records)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ArtifactError(f"{path}: not valid CSV ({e})") from None
+        yield row
+
+
 def _undecodable(cell: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in cell)
+
+
+# Rows as dicts; a row whose field count is not the header's is an ArtifactError.
+def _rows(path: Path, text: str) -> list[dict[str, str]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        out = []
+        for row in reader:
+            if not row:
+                continue  # a blank line is not a row
+            if len(row) != len(header):
+                raise ArtifactError(f"{path}: line {reader.line_num}: {len(row)} fields, "
+                                    f"header has {len(header)}")
+            out.append(dict(zip(header, row, strict=True)))
+    except csv.Error as e:
+        raise ArtifactError(f"{path}: line {reader.line_num}: not valid CSV ({e})") from None
+    return out
 
 
 def _write(path: Path, text: str) -> None:
