@@ -171,9 +171,10 @@ def test_run_file_whose_outcome_is_not_an_object_is_skipped_and_named(
     result = _tb("eval", "ingest", "--as-of", LATER, "--artifacts-dir", str(root))
     assert result.exit_code == 0, result.output
     assert result.exception is None
+    assert "ARTIFACT_QUARANTINED" in result.output  # quarantined, and the stage went on
     validate = _tb("validate", "--artifacts-dir", str(root))
-    assert validate.exit_code == 1
-    assert f"{run_file.name} [outcome]" in validate.output
+    assert validate.exit_code == 0, validate.output  # accepted, but named
+    assert "QUARANTINED" in validate.output and run_file.name in validate.output
 
 
 def test_non_utf8_run_file_is_skipped_by_ingest_and_named_by_validate(
@@ -186,22 +187,27 @@ def test_non_utf8_run_file_is_skipped_by_ingest_and_named_by_validate(
         assert result.exit_code == 0, result.output
         assert result.exception is None
     validate = _tb("validate", "--artifacts-dir", str(root))
-    assert validate.exit_code == 1
-    assert run_file.name in validate.output
+    assert validate.exit_code == 0, validate.output  # quarantined by ingest: accepted, named
+    assert "QUARANTINED" in validate.output and run_file.name in validate.output
 
 
 @pytest.mark.parametrize("row", ["abc,tracer_run", "\xff", '"unterminated'])
-def test_short_or_bad_observations_row_one_line_naming_file_and_line(
+def test_short_or_bad_observations_row_is_quarantined_and_the_stages_go_on(
     tree: Path, tmp_path: Path, row: str
 ) -> None:
     root, _ = _copy(tree, tmp_path)
     observations = root / "eval_runs" / "observations.csv"
     with observations.open("ab") as handle:
         handle.write(row.encode("latin-1") + b"\n")
-    for args in (["eval", "ingest", "--as-of", LATER],
-                 ["eval", "run", "--as-of", LATER, "--bootstrap", "10"]):
-        result = _tb(*args, "--artifacts-dir", str(root))
-        _assert_clear(result, 1, "observations.csv")
+    ingest = _tb("eval", "ingest", "--as-of", LATER, "--artifacts-dir", str(root))
+    assert ingest.exit_code == 0 and ingest.exception is None, ingest.output
+    assert "ARTIFACT_QUARANTINED" in ingest.output
+    assert row.encode("latin-1") not in observations.read_bytes()  # moved to the record
+    scored = _tb("eval", "run", "--as-of", LATER, "--bootstrap", "10",
+                 "--artifacts-dir", str(root))
+    assert scored.exit_code == 0 and scored.exception is None, scored.output
+    validate = _tb("validate", "--artifacts-dir", str(root))
+    assert validate.exit_code == 0, validate.output
 
 
 # -- config: bounded and strict ------------------------------------------------------------------
