@@ -164,9 +164,8 @@ def _file(folder: Path, name: str, data: bytes) -> Path:
 
 
 def _bars_loader(data: bytes, folder: Path) -> object:
-    from shared.providers.dataset_loaders import load_bars_file
-
     from shared.contracts import Timeframe
+    from shared.providers.dataset_loaders import load_bars_file
 
     return load_bars_file(_file(folder, "bars.csv", data), timeframe=Timeframe.HOUR)
 
