@@ -27,7 +27,7 @@ def _fixtures(tree: Tree, name: str) -> tuple[bool, str]:
     found = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not found:
         return False, f"{tree.rel(folder)}: no fixture"
-    loader = tree.root / "tests" / "test_bot_fixtures.py"
+    loader = tree.root / "tests" / "shared" / "bots" / "test_fixtures.py"
     if not loader.is_file() or "load_fixtures" not in loader.read_text(encoding="utf-8"):
         return False, f"{tree.rel(loader)} does not load the fixtures"
     return True, f"{len(found)} fixture(s) in {tree.rel(folder)}; loaded by {tree.rel(loader)}"

@@ -41,7 +41,7 @@ BOARD_JSON = REPO_ROOT / "board.json"
 
 # The modes in force when the board was introduced (commit 5263604), before any gate existed.
 # A ceiling, not a promotion: an entry may be lowered or removed, never raised or added
-# (tests/readiness/test_gates.py pins it). With an empty dict every bot runs at most at the
+# (tests/shared/readiness/test_gates.py pins it). With an empty dict every bot runs at most at the
 # mode its gates have earned.
 GRANDFATHERED: dict[str, Mode] = {
     "cooldown": Mode.ENFORCED,

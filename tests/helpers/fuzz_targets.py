@@ -265,7 +265,7 @@ def _config(data: bytes, folder: Path) -> object:
 
 @cache
 def _universe_run() -> UniverseRun:
-    from tests.test_universe_digest import _run
+    from tests.shared.universe.test_digest import _run
 
     return _run()
 

@@ -54,7 +54,7 @@ __all__ = [
     "load_fixture",
 ]
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # Short timeouts so the timeout cells take a fraction of a second; a breaker that never
 # trips inside one cell (breaker behaviour has its own tests).
