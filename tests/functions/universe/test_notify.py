@@ -19,8 +19,8 @@ from tests.helpers.tree import tb
 from tests.helpers.universe import AS_OF, AS_OF_TEXT, SETTINGS, copy_home, small_universe
 
 TELEGRAM = "https://telegram.test"
-SEND_OK = json.loads(
-    (Path(__file__).resolve().parents[2] / "fixtures" / "telegram" / "send_message.json").read_text())
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+SEND_OK = json.loads((FIXTURES / "telegram" / "send_message.json").read_text())
 
 
 class _Terminal(io.StringIO):
