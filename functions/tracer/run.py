@@ -28,6 +28,7 @@ from shared.contracts.frames import empty_bars_frame
 from shared.contracts.signal import PriorTrigger
 from shared.pipeline import DecisionState, Sources, SymbolDecision, SymbolJob, decide_symbol
 from shared.pipeline.settings import PipelineSettings
+from shared.readiness.gates import mode_limit_status
 from shared.reason_codes import ReasonCodeRegistry
 from shared.render.telegram import render_tracer_run
 from shared.signal.engine import Decided, SignalEngine
@@ -77,6 +78,9 @@ def run(
                     prior_triggers=request.prior_triggers)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
+    limited = mode_limit_status(settings.mode_limits)
+    if limited is not None:  # the board lowered a bot's configured mode
+        sources.board.statuses[limited.provider] = limited
     decided = _decided(engine, decision, sources)
     bars, narratives = decision.bars, decision.narratives
     scores, checks = list(decision.scores), decision.checks

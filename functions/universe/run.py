@@ -44,6 +44,7 @@ from shared.contracts.universe import (
 )
 from shared.pipeline import SymbolJob
 from shared.pipeline.settings import PipelineSettings
+from shared.readiness.gates import mode_limit_status
 from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
 from shared.signal.config import SignalConfig
 from shared.signal.engine import SignalEngine
@@ -139,13 +140,20 @@ def run_shard(
                                      "bots": settings.bots.digestable()}),
         universe_symbols=tuple(s.symbol for s in universe.sorted_symbols()),
         settings=_settings(universe),
-        provider_setup=(*sources.setup, sources.polymarket_status),
+        provider_setup=_setup(sources, settings),
         polymarket_source=sources.polymarket.label if sources.polymarket else "none",
         bots=sum_bot_metrics([e.metrics() for e in engines.values()]),
         records=tuple(records),
         timings=ShardTimings(wall_secs=round(timer() - started, 6))
         if timer and started is not None else None,
     )
+
+
+def _setup(sources: UniverseSources, settings: PipelineSettings
+           ) -> tuple[ProviderStatus, ...]:
+    # Each provider's status before the run, and the board's mode limit when it lowered one.
+    limited = mode_limit_status(settings.mode_limits)
+    return (*sources.setup, sources.polymarket_status, *((limited,) if limited else ()))
 
 
 def run_unsharded(request: UniverseRequest, *, sources: UniverseSources,

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from shared.bots.registry import BOTS
-from shared.contracts import Mode
+from shared.contracts import Mode, ProviderState, ProviderStatus
 from shared.readiness.board import OUT_OF, BotBoard
 from shared.readiness.evidence import REPO_ROOT
 from shared.signal.config import BotSettings
 
 __all__ = ["BOARD_JSON", "GRANDFATHERED", "LADDER", "MIN_ADVISORY_DAYS", "MODE_CODE",
            "ModeLimit", "PromotionCheck", "allowed_mode", "ceiling", "check_promotion",
-           "earned_mode", "gate_unmet", "limit_modes"]
+           "earned_mode", "gate_unmet", "limit_modes", "mode_limit_status"]
 
 logger = logging.getLogger(__name__)
 
@@ -186,3 +186,15 @@ def limit_modes(settings: BotSettings, *, board_json: Path | None = None
     if not limits:
         return settings, ()
     return BotSettings(bots=bots), tuple(limits)
+
+
+def mode_limit_status(limits: tuple[ModeLimit, ...]) -> ProviderStatus | None:
+    """The readiness "provider" of a run's manifest when the board lowered a bot's mode: a
+    degraded status with ``BOT_MODE_ABOVE_GATE`` naming each bot, configured and run-at mode
+    (a direct push that skipped the promotion gate shows in the artifacts, not only the log)."""
+    if not limits:
+        return None
+    detail = "; ".join(f"{m.bot} configured {m.configured.value}, ran {m.allowed.value}"
+                       for m in limits)
+    return ProviderStatus(provider="readiness", state=ProviderState.DEGRADED,
+                          reason_codes=(MODE_CODE,), detail=detail[:500])

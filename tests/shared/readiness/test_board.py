@@ -225,3 +225,31 @@ def test_real_typecheck_passes_for_the_bots() -> None:
     board = compute_board()
     assert all(row.items["impl"][0].passed for row in board.bots), \
         [row.items["impl"][0].evidence for row in board.bots]
+
+
+def test_a_mode_the_board_lowered_shows_in_the_tracer_and_universe_manifests(
+        tmp_path: Path) -> None:
+    from functions.tracer.run import TracerRequest, run
+    from functions.universe.app import run_universe
+    from shared.contracts import Mode
+    from shared.pipeline.build import build_offline_sources
+    from shared.pipeline.settings import load_pipeline_settings
+    from shared.readiness.gates import ModeLimit
+    from shared.reason_codes import default_registry
+    from tests.helpers.universe import AS_OF, small_universe
+
+    base = load_pipeline_settings()
+    limit = ModeLimit(bot="sizing", configured=Mode.ENFORCED, allowed=Mode.ADVISORY)
+    settings = base.model_copy(update={"mode_limits": (limit,)})
+    sources = build_offline_sources("synthetic", seed=7, config=settings)
+    result = run(TracerRequest(as_of=AS_OF, seed=7, settings=settings), sources=sources,
+                 registry=default_registry())
+    manifest = result.run.manifest
+    assert "BOT_MODE_ABOVE_GATE" in manifest.degraded_reasons
+    status = {s.provider: s for s in manifest.provider_statuses}["readiness"]
+    assert status.detail == "sizing configured enforced, ran advisory"
+    outcome = run_universe(seed=7, as_of=AS_OF, artifacts_dir=tmp_path,
+                           universe=small_universe(tmp_path), settings=settings,
+                           notify=False, progress_bar=False, code_sha="test")
+    assert outcome.run is not None
+    assert "BOT_MODE_ABOVE_GATE" in outcome.run.manifest.degraded_reasons
