@@ -58,6 +58,7 @@ __all__ = [
     "FutureBarsFeed",
     "FutureNewsFeed",
     "Leak",
+    "MAX_LISTED",
     "LookaheadReport",
     "DecisionPath",
     "Scenario",
@@ -68,6 +69,9 @@ __all__ = [
 
 OVERREACH = timedelta(days=3)
 """How far past the asked ``end`` the wrappers deliver (the future a leak could read)."""
+
+MAX_LISTED = 500
+"""At most this many leaks are listed in the report (``leak_count`` counts them all)."""
 
 _PRICE_COLUMNS = ("open", "high", "low", "close")
 _BULLISH = ("{s} soars to a record high as buyers pile in and analysts upgrade {w}",
@@ -246,6 +250,8 @@ class LookaheadReport:
     end: datetime
     seed: int
     results: tuple[SampleResult, ...]
+    bots: tuple[str, ...] = ()  # every bot whose envelope was compared
+    statuses: tuple[tuple[str, int], ...] = ()  # the real walk's outcomes, by status
 
     @property
     def leaks(self) -> tuple[Leak, ...]:
@@ -266,7 +272,10 @@ class LookaheadReport:
             "sample_times": [_iso(r.time) for r in self.results],
             "scenarios": [s.value for s in Scenario], "paths": [p.value for p in DecisionPath],
             "checked_decisions": self.checked_decisions,
-            "leaks": [leak.to_json() for leak in self.leaks],
+            "bots_checked": list(self.bots), "walk_outcomes": dict(self.statuses),
+            "leak_count": len(self.leaks),
+            # The first MAX_LISTED (a real leak repeats at every step after it).
+            "leaks": [leak.to_json() for leak in self.leaks[:MAX_LISTED]],
             "per_sample": [r.to_json() for r in self.results],
             "ok": self.ok,
         }
@@ -348,7 +357,14 @@ def check_lookahead(job: SymbolJob, sources: Sources, *, start: datetime, end: d
                           for bot, f in decision_differences(base_steps[step.as_of],
                                                              step.decision)]
         results.append(SampleResult(t, checked, tuple(leaks)))
-    return LookaheadReport(job.symbol, start, end, seed, tuple(results))
+    bots = sorted({e.bot for d in base_steps.values() if d.decided is not None
+                   for e in d.decided.envelopes})
+    statuses: dict[str, int] = {}
+    for d in base_steps.values():
+        key = d.decided.outcome.status.value if d.decided is not None else d.state.value
+        statuses[key] = statuses.get(key, 0) + 1
+    return LookaheadReport(job.symbol, start, end, seed, tuple(results), tuple(bots),
+                           tuple(sorted(statuses.items())))
 
 
 def _triggers(job: SymbolJob, steps: dict[datetime, SymbolDecision]) -> list[PriorTrigger]:
