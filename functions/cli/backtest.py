@@ -58,7 +58,7 @@ def reference_sma_command(bars_path: Path, fast: int, slow: int,
 
 
 LOOKAHEAD_START = datetime(2026, 1, 5, tzinfo=UTC)
-LOOKAHEAD_DAYS = 7
+LOOKAHEAD_DAYS = 14
 
 
 @group.command("check-lookahead")
