@@ -28,8 +28,8 @@ from shared.backtest.lookahead import (
 from shared.contracts import Narrative, Timeframe, validate_bars_frame
 from shared.features.signal import PreparedBars, PreparedNarratives
 from shared.pipeline import Sources, SymbolJob
-from shared.pipeline.sources import HealthEvent
 from shared.pipeline.settings import load_pipeline_settings
+from shared.pipeline.sources import HealthEvent
 from shared.providers.synthetic import SyntheticFeed
 from shared.reason_codes import default_registry
 from shared.sentiment.offline import OfflineScorer
@@ -161,16 +161,19 @@ def test_sample_times_are_seeded_distinct_and_in_range() -> None:
 
 def test_the_bar_wrapper_changes_only_bars_closing_after_the_cut() -> None:
     inner = SyntheticFeed(7)
-    ask = {"start": CUT - timedelta(days=2), "end": CUT, "timeframe": Timeframe.HOUR}
-    real = inner.bars(["BTC-USD"], **ask)["BTC-USD"]
-    changed = FutureBarsFeed(inner, CUT, seed=7).bars(["BTC-USD"], **ask)["BTC-USD"]
+    first = CUT - timedelta(days=2)
+
+    def bars(feed: SyntheticFeed | FutureBarsFeed, end: datetime) -> pd.DataFrame:
+        return feed.bars(["BTC-USD"], start=first, end=end, timeframe=Timeframe.HOUR)["BTC-USD"]
+
+    real = bars(inner, CUT)
+    changed = bars(FutureBarsFeed(inner, CUT, seed=7), CUT)
     validate_bars_frame(changed, symbol="BTC-USD")  # still a valid frame
     past = changed["end"] <= pd.Timestamp(CUT)
     assert len(changed) > len(real) and past.sum() == len(real)  # it over-delivers
     pd.testing.assert_frame_equal(changed[past].reset_index(drop=True), real)
     future = changed[~past]
-    honest = inner.bars(["BTC-USD"], start=ask["start"], end=CUT + timedelta(days=3),
-                        timeframe=Timeframe.HOUR)["BTC-USD"][~past.to_numpy()]
+    honest = bars(inner, CUT + timedelta(days=3))[~past.to_numpy()]
     assert (future["close"].to_numpy() != honest["close"].to_numpy()).all()
     assert (future["volume"].to_numpy() != honest["volume"].to_numpy()).any()
 
