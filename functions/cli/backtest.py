@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from functions.cli.options import pipeline_errors
+from functions.cli.options import IsoTime, Symbol, feed_option, pipeline_errors, seed_option
+from shared.errors import PipelineError
 
 __all__ = ["group"]
 
@@ -53,3 +55,57 @@ def reference_sma_command(bars_path: Path, fast: int, slow: int,
         write_trades_csv(trades_out, run.trade_rows)
     output = dict(run.summary, trades_out=str(trades_out) if trades_out else None)
     click.echo(json.dumps(output, sort_keys=True, indent=2))
+
+
+LOOKAHEAD_START = datetime(2026, 1, 5, tzinfo=UTC)
+LOOKAHEAD_DAYS = 14
+
+
+@group.command("check-lookahead")
+@feed_option(help="Data to check on (dataset: the files in config/tracer.yaml; then give "
+             "--start).")
+@seed_option(help="Seed of the synthetic feed, of the sampled times and of the perturbations.")
+@click.option("--start", type=IsoTime(), default=None,
+              help="First decision time (ISO-8601). Default: 2026-01-05T00:00:00Z on the "
+              "synthetic feed; required with --feed dataset.")
+@click.option("--end", type=IsoTime(), default=None,
+              help=f"Last decision time (ISO-8601). Default: --start + {LOOKAHEAD_DAYS} days.")
+@click.option("--symbol", type=Symbol(), default=None,
+              help="Symbol (default: config/tracer.yaml).")
+@click.option("--samples", type=click.IntRange(min=20), default=20, show_default=True,
+              help="Decision times to sample (at least 20).")
+def check_lookahead_command(feed: str, seed: int, start: datetime | None,
+                            end: datetime | None, symbol: str | None, samples: int) -> None:
+    """Prove that no decision reads the future, and print one JSON report.
+
+    At sampled times t (seeded), decides with the real feed and with feeds whose data after
+    t is changed (bars ending after t rescaled and shuffled, headlines fetched after t
+    rewritten, moved and invented; separately, headlines published before t but fetched
+    after it added), through decide_symbol at t and the walk over [start, t]. Every bot's
+    envelope, the outcome and the forecast must be equal. Prints samples, checked_decisions,
+    leaks (time, decision_time, path, scenario, bot, field), per_sample and ok.
+
+    Exits 0 when clean, 1 on a leak, 2 on a usage error (including data that does not cover
+    the period).
+
+    Example:
+
+        tb backtest check-lookahead --feed synthetic --seed 7 --samples 20
+    """
+    from functions.backtest.lookahead import run_check_lookahead
+
+    if start is None:
+        if feed != "synthetic":
+            raise click.UsageError("--start is required with --feed dataset")
+        start = LOOKAHEAD_START
+    end = end if end is not None else start + timedelta(days=LOOKAHEAD_DAYS)
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    try:
+        report = run_check_lookahead(feed=feed, seed=seed, start=start, end=end,
+                                     symbol=symbol, samples=samples)
+    except PipelineError as e:  # 1 means a leak, and only that
+        raise click.UsageError(str(e)) from e
+    click.echo(json.dumps(report, sort_keys=True, indent=2))
+    if not report["ok"]:
+        raise SystemExit(1)

@@ -7,6 +7,8 @@ reference SMA strategy of ``../shared/docs/backtest-conformance.md`` (see docs/b
   reference strategy and parameter sweeps
 * :mod:`shared.backtest.report`    the trade list and summary of a run
 * :mod:`shared.backtest.synthetic` the conformance doc's GBM bar generator (benchmarks)
+* :mod:`shared.backtest.lookahead` the lookahead falsifier: decisions at or before t must not
+  change when everything after t does
 
 Backtest numbers describe the past; they predict nothing about live results.
 """

@@ -79,6 +79,8 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("board", "specs"): ["board", "specs", "--check"],
         ("backtest", "reference-sma"): ["backtest", "reference-sma", "--bars", str(bars),
                                         "--trades-out", str(tmp_path / "trades.csv")],
+        ("backtest", "check-lookahead"): ["backtest", "check-lookahead", "--end",
+                                          "2026-01-06T00:00:00Z"],
     }
 
 

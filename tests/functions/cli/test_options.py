@@ -25,6 +25,8 @@ TIME_OPTIONS = [
     (["study", "--end", "2025-01-02T00:00:00Z"], "--start"),
     (["study", "--start", "2025-01-01T00:00:00Z"], "--end"),
     (["simulate"], "--start"),
+    (["backtest", "check-lookahead"], "--start"),
+    (["backtest", "check-lookahead"], "--end"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
