@@ -67,6 +67,12 @@ class ReasonCodeRegistry:
     def severity(self, code: str) -> Severity:
         return self._codes[code].severity
 
+    def degrading(self, codes: Iterable[str]) -> tuple[str, ...]:
+        """The codes that mark a run degraded, sorted and unique: every code whose severity is
+        not ``info`` (an unregistered code degrades; ``check`` is what refuses it)."""
+        return tuple(sorted({c for c in codes
+                             if c not in self._codes or self.severity(c) is not Severity.INFO}))
+
 
 @lru_cache(maxsize=1)
 def default_registry() -> ReasonCodeRegistry:

@@ -45,7 +45,7 @@ from shared.contracts.universe import (
 from shared.pipeline import SymbolJob
 from shared.pipeline.settings import PipelineSettings
 from shared.readiness.gates import mode_limit_status
-from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
+from shared.reason_codes import ReasonCodeRegistry, default_registry
 from shared.signal.config import SignalConfig
 from shared.signal.engine import SignalEngine
 from shared.store.identity import code_version
@@ -298,10 +298,8 @@ def _polymarket_summary(first: UniverseShard, records: Sequence[SymbolRecord],
 
 def _degraded_reasons(records: Sequence[SymbolRecord], statuses: Sequence[ProviderStatus]
                       ) -> tuple[str, ...]:
-    # The one rule (as shared.pipeline.ProviderHealth): every code of a failed or degraded
-    # provider, and of a symbol that was not evaluated, unless its severity is info (a closed
-    # exchange is the calendar's normal business, not a data problem).
-    registry = default_registry()
+    # Every code of a failed or degraded provider, and of a symbol that was not evaluated,
+    # through the registry's one rule (a closed exchange is info: the calendar's business).
     codes: set[str] = set()
     for status in statuses:
         if status.state in (ProviderState.FAILED, ProviderState.DEGRADED):
@@ -309,8 +307,7 @@ def _degraded_reasons(records: Sequence[SymbolRecord], statuses: Sequence[Provid
     for record in records:
         if record.state is not SymbolState.EVALUATED:
             codes.update(record.reason_codes)
-    return tuple(sorted(c for c in codes if c not in registry
-                        or registry.severity(c) is not Severity.INFO))
+    return default_registry().degrading(codes)
 
 
 def _metrics_row(run: UniverseRun, wall_secs: float | None) -> dict[str, str]:

@@ -147,8 +147,7 @@ def decide_symbol(job: SymbolJob, as_of: datetime, sources: Sources) -> SymbolDe
     prepared_bars = PreparedBars.from_frame(bars)
     prepared_news = prepare_narratives(narratives, scores, job.signal.narratives,
                                        list(checks) if checks is not None else None)
-    # The decision itself is decide_at's, the walk's: one engine call for every stage.
-    decided = decide_at(job, as_of, prepared_bars, prepared_news, job.prior_triggers)
+    decided = _engine_decision(job, as_of, prepared_bars, prepared_news, job.prior_triggers)
     return dataclasses.replace(decided, bars=bars, narratives=tuple(narratives),
                                scores=tuple(scores), checks=checks, events=tuple(events))
 
@@ -167,6 +166,14 @@ def decide_at(job: SymbolJob, as_of: datetime, bars: PreparedBars, news: Prepare
         _check_fresh(job, as_of, newest)
     except _Halt as halt:
         return _halted(job, as_of, halt, [])
+    return _engine_decision(job, as_of, bars, news, prior_triggers)
+
+
+def _engine_decision(job: SymbolJob, as_of: datetime, bars: PreparedBars,
+                     news: PreparedNarratives, prior_triggers: Sequence[PriorTrigger]
+                     ) -> SymbolDecision:
+    # The one engine call, for every stage: decide_symbol and decide_at (the walk) reach it
+    # after the same session check and freshness rule, each made once.
     decided = job.engine.decide(job.symbol, as_of, bars, news, prior_triggers)
     return SymbolDecision(symbol=job.symbol, as_of=as_of, state=DecisionState.DECIDED,
                           decided=decided, prepared_bars=bars, prepared_news=news)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from shared.contracts import ProviderState, ProviderStatus
 from shared.providers._http import MemoryRecorder
 from shared.providers.base import MarketFeed, NewsFeed
-from shared.reason_codes import ReasonCodeRegistry, Severity, default_registry
+from shared.reason_codes import ReasonCodeRegistry, default_registry
 from shared.sentiment.base import SentimentScorer
 
 __all__ = ["CallLog", "EventKind", "HealthEvent", "ProviderHealth", "Sources"]
@@ -42,11 +42,6 @@ class HealthEvent:
     reason_code: str
     detail: str
     kind: EventKind
-
-
-def _degrades(registry: ReasonCodeRegistry, code: str) -> bool:
-    # The one rule: a code degrades a run unless the registry calls it informational.
-    return code not in registry or registry.severity(code) is not Severity.INFO
 
 
 @dataclass
@@ -88,7 +83,7 @@ class ProviderHealth:
             if status.state in (ProviderState.FAILED, ProviderState.DEGRADED):
                 codes.update(status.reason_codes)
         codes.update(self.extra_reasons)
-        return tuple(sorted(c for c in codes if _degrades(self.registry, c)))
+        return self.registry.degrading(codes)
 
     def ordered(self) -> tuple[ProviderStatus, ...]:
         return tuple(self.statuses[name] for name in sorted(self.statuses))

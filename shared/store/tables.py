@@ -24,15 +24,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
     "KEYED_TABLES",
+    "KeyTracker",
     "QUARANTINE_COLUMNS",
     "QUARANTINE_FILE",
     "TableSpec",
     "duplicate_keys",
+    "key_index",
     "keys_of",
     "merge_table",
     "table_for",
@@ -88,9 +90,9 @@ def merge_table(spec: TableSpec, upstream: str, local: str, *,
     header = up_header or lo_header
     if up_header and lo_header and up_header != lo_header:
         return None
-    if not header or not all(name in header for name in spec.key):
+    index = key_index(spec, header)
+    if index is None:
         return None
-    index = [header.index(name) for name in spec.key]
     merged: dict[tuple[str, ...], list[str]] = {}
     for row in [*up_rows, *lo_rows]:
         merged.setdefault(tuple(_cell(row, i) for i in index), row)
@@ -101,28 +103,51 @@ def merge_table(spec: TableSpec, upstream: str, local: str, *,
     return _render(header, [merged[k] for k in keys])
 
 
+def key_index(spec: TableSpec, header: Sequence[str]) -> list[int] | None:
+    """Where the key columns stand in ``header``; ``None`` when one is missing."""
+    if not header or not all(name in header for name in spec.key):
+        return None
+    return [header.index(name) for name in spec.key]
+
+
+@dataclass
+class KeyTracker:
+    """One row at a time (a file read as a stream), the rows whose key an earlier row
+    already holds: the one duplicate-key rule of :func:`duplicate_keys` and ``tb validate``."""
+
+    index: list[int]
+    seen: set[tuple[str, ...]] = field(default_factory=set)
+
+    @classmethod
+    def for_header(cls, spec: TableSpec, header: Sequence[str]) -> KeyTracker | None:
+        index = key_index(spec, header)
+        return cls(index) if index is not None else None
+
+    def repeated(self, row: Sequence[str]) -> tuple[str, ...] | None:
+        """The row's key when an earlier row held it, else ``None`` (and it is remembered)."""
+        key = tuple(_cell(row, i) for i in self.index)
+        if key in self.seen:
+            return key
+        self.seen.add(key)
+        return None
+
+
 def duplicate_keys(spec: TableSpec, text: str) -> list[tuple[int, tuple[str, ...]]]:
     """``(line, key)`` of every row whose key an earlier row already holds."""
     header, rows = _parse(text)
-    if not header or not all(name in header for name in spec.key):
+    tracker = KeyTracker.for_header(spec, header)
+    if tracker is None:
         return []
-    index = [header.index(name) for name in spec.key]
-    seen: set[tuple[str, ...]] = set()
-    found = []
-    for line, row in enumerate(rows, start=2):
-        key = tuple(_cell(row, i) for i in index)
-        if key in seen:
-            found.append((line, key))
-        seen.add(key)
-    return found
+    return [(line, key) for line, row in enumerate(rows, start=2)
+            if (key := tracker.repeated(row)) is not None]
 
 
 def keys_of(spec: TableSpec, text: str) -> set[tuple[str, ...]]:
     """Every key in a version of the table (for a ``state`` table's ``resolved``)."""
     header, rows = _parse(text)
-    if not header or not all(name in header for name in spec.key):
+    index = key_index(spec, header)
+    if index is None:
         return set()
-    index = [header.index(name) for name in spec.key]
     return {tuple(_cell(row, i) for i in index) for row in rows}
 
 

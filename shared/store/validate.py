@@ -41,7 +41,7 @@ from shared.schemas.export import ARTIFACT_MODELS, render_schemas
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
-from shared.store.tables import table_for
+from shared.store.tables import KeyTracker, table_for
 
 __all__ = [
     "ARTIFACT_ROOTS",
@@ -243,27 +243,24 @@ def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
     problems: list[Problem] = []
     width: int | None = None
     spec = table_for(rel)
-    key_index: list[int] | None = None
-    seen: set[tuple[str, ...]] = set()
+    keys: KeyTracker | None = None
     duplicates: list[Problem] = []
     try:
         for number, row in enumerate(csv.reader(lines), start=1):
             if width is None:
                 width = len(row)
-                if spec is not None and all(name in row for name in spec.key):
-                    key_index = [row.index(name) for name in spec.key]
+                keys = KeyTracker.for_header(spec, row) if spec is not None else None
                 continue
             if len(row) != width:
                 problems.append(Problem(rel, f"line {number}",
                                         f"{len(row)} fields, header has {width}"))
                 continue
-            if key_index is not None and spec is not None and row:
-                key = tuple(row[i] for i in key_index)
-                if key in seen:
+            if keys is not None and spec is not None and row:
+                key = keys.repeated(row)
+                if key is not None:
                     duplicates.append(Problem(
                         rel, f"line {number}", f"duplicate key {','.join(spec.key)}="
                         f"{','.join(key)} (one row per key)"))
-                seen.add(key)
     except (UnicodeDecodeError, csv.Error) as e:
         return [Problem(rel, "", f"not valid CSV: {e}")]
     if width is None:
