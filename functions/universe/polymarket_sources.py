@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import ValidationError
 
+from shared.clock import utc_now
 from shared.contracts import Narrative
 from shared.errors import ConfigError
 from shared.providers.polymarket_models import GammaMarket, PriceHistory, SearchResult
@@ -124,7 +125,7 @@ class LivePolymarket:
     label: Literal["fixture", "live"] = "live"
 
     def __init__(self, client: PolymarketClient, *, limit: int, history_hours: float,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 now: Callable[[], datetime] = utc_now,
                  perplexity: _News | None = None) -> None:
         self.client = client
         self.limit = limit

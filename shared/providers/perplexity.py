@@ -31,6 +31,7 @@ from typing import Any
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.clock import utc_now
 from shared.contracts import Narrative, sha256_hex
 from shared.providers._bounds import RunDeadline
 from shared.providers._http import (
@@ -189,7 +190,7 @@ class PerplexityNews(BaseClient):
         symbols_per_request: int = 10,
         session: requests.Session | None = None,
         policy: HttpPolicy | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         random_fn: Callable[[], float] = random.random,
