@@ -23,6 +23,7 @@ from shared.contracts import (
     TracerRun,
     canonical_json,
 )
+from shared.contracts.backtest import BacktestReport
 from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts.universe import UniverseRun, UniverseShard
 
@@ -32,6 +33,7 @@ __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
 
 # Models whose JSON files live under the artifact roots, keyed by their ``type`` field.
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
+    "backtest_report": BacktestReport,
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
     "eval_snapshot": EvalSnapshot,
@@ -40,6 +42,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "backtest_report": BacktestReport,
     "bar": Bar,
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,

@@ -5,6 +5,9 @@ Layout::
     runs/<YYYY-MM-DD>/tracer-<run_id>.json            a tracer run (type tracer_run)
     runs/<YYYY-MM-DD>/tracer-<run_id>.inputs.json     its inputs record (type run_inputs)
     runs/<YYYY-MM-DD>/tracer-<run_id>.bars.parquet    the bars it decided on
+    runs/backtests/<report_id>/                       a backtest: report.json (type
+                                                      backtest_report), report.md,
+                                                      trades.csv, equity.csv, plot.png
     universe_runs/<YYYY-MM-DD>/<run_id>.json          a universe run (type universe_run)
     universe_runs/metrics.csv                         one row per universe run id
     universe_runs/_shards/<as_of>-<digest>/shard-<i>-of-<n>.json   partials awaiting a merge
@@ -27,10 +30,12 @@ __all__ = [
     "ARTIFACT_ROOTS",
     "EVAL_DIR",
     "RUNS_DIR",
+    "BACKTESTS_DIR",
     "SHARDS_DIR",
     "UNIVERSE_DIR",
     "UNIVERSE_METRICS",
     "EvalPaths",
+    "backtest_dir",
     "day_dir",
     "days_between",
     "eval_snapshot_dir",
@@ -48,6 +53,7 @@ EVAL_DIR = "eval_runs"
 ARTIFACT_ROOTS = (RUNS_DIR, UNIVERSE_DIR, EVAL_DIR)
 SHARDS_DIR = f"{UNIVERSE_DIR}/_shards"
 UNIVERSE_METRICS = f"{UNIVERSE_DIR}/metrics.csv"
+BACKTESTS_DIR = f"{RUNS_DIR}/backtests"
 
 
 def day_dir(as_of: datetime) -> str:
@@ -72,6 +78,11 @@ def tracer_run_paths(as_of: datetime, run_id: str) -> dict[str, str]:
     """
     base = f"{RUNS_DIR}/{day_dir(as_of)}/tracer-{run_id}"
     return {"run": f"{base}.json", "inputs": f"{base}.inputs.json", "bars": f"{base}.bars.parquet"}
+
+
+def backtest_dir(report_id: str) -> str:
+    """A backtest's folder: ``runs/backtests/<report_id>``."""
+    return f"{BACKTESTS_DIR}/{report_id}"
 
 
 def universe_run_path(as_of: datetime, run_id: str) -> str:

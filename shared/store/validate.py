@@ -7,7 +7,7 @@ Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular, a
 table (:mod:`shared.store.tables`) must hold one row per key. Nothing is skipped: a file that
 cannot be checked is a problem, and so is a temp file left by an interrupted write (the next
 run of its stage removes it). Before a write, :func:`check_artifact_bytes` also accepts
-``*.png`` plots (PNG signature only).
+``*.png`` plots (PNG signature only) and ``*.md`` reports (UTF-8 text).
 
 :func:`check_tree` also names what is accepted but worth a look: files a stage quarantined
 (listed in a ``quarantine.csv`` with the digest they still have, :mod:`shared.store.quarantine`)
@@ -158,6 +158,12 @@ def check_artifact_bytes(rel: str, data: bytes) -> list[Problem]:
         return _validate_csv(rel, data)
     if rel.endswith(".png"):
         return [] if data.startswith(_PNG_SIGNATURE) else [Problem(rel, "", "not a PNG image")]
+    if rel.endswith(".md"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return [Problem(rel, "", f"not UTF-8 text: {e}")]
+        return []
     if not rel.endswith(".json"):
         return [Problem(rel, "", "no validator for this kind of file")]
     return _validate_json(rel, data, None)
