@@ -161,7 +161,8 @@ def execute_targets(
     if len(signal_bar) != len(target):
         raise ValueError("signal_bar and target differ in length")
     if not np.isfinite(target).all() or (not allow_short and (target < 0).any()):
-        raise ValueError("targets must be finite, and >= 0 unless shorts are allowed")
+        raise ValueError("targets must be finite, and >= 0 unless shorts are allowed "
+                         "(long-only by default)")
     if (np.diff(signal_bar) < 0).any():
         raise ValueError("orders must be in time order")
     n = len(open_)
