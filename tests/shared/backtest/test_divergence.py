@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shared.backtest import metrics
 from shared.backtest.divergence import (
@@ -267,3 +269,24 @@ def test_costs_from_bps() -> None:
     assert Costs.from_bps(fee_bps=10.0, slippage_bps=5.0) == Costs(0.001, 0.0005)
     with pytest.raises(ValueError, match="long-only"):
         execute_targets(np.ones(3), np.ones(3), np.array([0]), np.array([-1.0]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dictionaries(st.integers(min_value=24, max_value=48),
+                       st.sampled_from([Direction.UP, Direction.DOWN]), max_size=12),
+       st.sampled_from(list(TradeMode)))
+def test_any_trigger_sequence_keeps_one_fixed_position_at_most(
+        script: dict[int, Direction], mode: TradeMode) -> None:
+    config = BacktestConfig(start=START, end=END, mode=mode)
+    result = run_backtest(_job(ScriptedEngine(script)), _sources(), config)
+    positions = result.ledger.fills.position_after
+    assert set(np.abs(positions).tolist()) <= {0.0, result.units}
+    if mode is TradeMode.LONG_ONLY:
+        assert (positions >= 0).all()
+    trades = result.ledger.trades
+    assert trades.closed == len(trades)  # every deadline falls inside the bars (end + 12 h)
+    held_hours = trades.exit_bar - trades.entry_bar
+    assert ((held_hours >= 1) & (held_hours <= 3 * 25)).all()
+    assert result.ledger.final_equity == pytest.approx(100_000.0 + float(trades.pnl.sum()))
+    ups = sum(1 for d in script.values() if d is Direction.UP)
+    assert (result.ledger.trades.units > 0).sum() <= ups
