@@ -4,6 +4,7 @@ the report validates against its published schema, and bad periods are clear err
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -11,8 +12,16 @@ import pytest
 from click.testing import CliRunner
 
 from functions.cli import cli
+from functions.study.run import run_study
+from shared.backtest.divergence import BacktestConfig, run_backtest
 from shared.backtest.divergence_report import HONESTY_LINE
 from shared.contracts.backtest import BacktestReport
+from shared.pipeline import Sources, SymbolJob
+from shared.pipeline.settings import load_pipeline_settings
+from shared.providers.synthetic import SyntheticFeed
+from shared.reason_codes import default_registry
+from shared.sentiment.offline import OfflineScorer
+from shared.signal.engine import SignalEngine
 
 ROOT = Path(__file__).resolve().parents[3]
 ARGS = ["backtest", "run", "--feed", "synthetic", "--seed", "7",
@@ -89,3 +98,24 @@ def test_the_dataset_feed_is_traded_and_a_period_past_its_end_is_refused(tmp_pat
                                     "--artifacts-dir", str(tmp_path)])
     assert late.exit_code == 1
     assert "its last bar by --end 2023-01-01T00:00Z closes at" in late.output
+
+
+def test_the_backtest_trades_the_very_triggers_tb_study_finds() -> None:
+    # One decision path: the same walk, so the same triggers at the same times.
+    settings = load_pipeline_settings()
+
+    def job() -> SymbolJob:
+        engine = SignalEngine(settings.signal, settings.bots, default_registry())
+        return SymbolJob(symbol="BTC-USD", signal=settings.signal, engine=engine,
+                         history_hours=settings.tracer.history_hours,
+                         max_bar_age_hours=settings.tracer.max_bar_age_hours)
+
+    feed = SyntheticFeed(3)
+    sources = Sources("synthetic", feed, feed, OfflineScorer(), None)
+    start, end = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 29, tzinfo=UTC)
+    study = run_study(job(), start=start, end=end, sources=sources)
+    result = run_backtest(job(), sources, BacktestConfig(start=start, end=end))
+    assert [(t.as_of, t.direction) for t in result.triggers] == study.triggers
+    assert len(study.triggers) > 0
+    suppressed = sum(len(d.reason_codes) for d in result.decisions if d.status == "suppressed")
+    assert suppressed == sum(study.suppressed.values())
