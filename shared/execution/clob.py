@@ -311,6 +311,9 @@ class MockClob:
     def min_order_size(self, token_id: str) -> Decimal:
         return self._markets[token_id].min_size
 
+    def tokens(self) -> list[str]:
+        return sorted(self._markets)
+
     def has_market(self, token_id: str) -> bool:
         return token_id in self._markets
 
