@@ -55,7 +55,7 @@ __all__ = [
     "GTD_SECURITY_THRESHOLD_SECS",
     "ROUNDING",
     "TICK_SIZES",
-    "BookLevel",
+    "ClobLevel",
     "CancelResponse",
     "ClobOrder",
     "ClobOrderArgs",
@@ -224,7 +224,7 @@ class CancelResponse:
 
 
 @dataclass(frozen=True)
-class BookLevel:
+class ClobLevel:
     price: Decimal
     size: Decimal
 
@@ -330,7 +330,7 @@ class MockClob:
         self._expire()
         return list(self._markets[token_id].side(side))
 
-    def book(self, token_id: str) -> dict[str, list[BookLevel]]:
+    def book(self, token_id: str) -> dict[str, list[ClobLevel]]:
         """Aggregated levels, best first: ``{"bids": [...], "asks": [...]}``."""
         self._expire()
         market = self._markets[token_id]
@@ -508,13 +508,13 @@ def _insert(book: list[ClobOrder], order: ClobOrder) -> None:
     book.insert(at, order)
 
 
-def _levels(orders: list[ClobOrder]) -> list[BookLevel]:
-    out: list[BookLevel] = []
+def _levels(orders: list[ClobOrder]) -> list[ClobLevel]:
+    out: list[ClobLevel] = []
     for order in orders:
         if out and out[-1].price == order.args.price:
-            out[-1] = BookLevel(order.args.price, out[-1].size + order.remaining)
+            out[-1] = ClobLevel(order.args.price, out[-1].size + order.remaining)
         else:
-            out.append(BookLevel(order.args.price, order.remaining))
+            out.append(ClobLevel(order.args.price, order.remaining))
     return out
 
 

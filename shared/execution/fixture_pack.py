@@ -187,12 +187,12 @@ def _probe(bot: type[Bot[Any, Any]], gate: OrderGate, clob: MockClob,
 
 
 def _trigger_probe(bot: type[Bot[Any, Any]]) -> type[Bot[Any, Any]]:
-    class Probe(bot):  # type: ignore[valid-type,misc]
+    class OrderProbe(bot):  # type: ignore[valid-type,misc]
         def decide(self, inputs: BaseModel) -> BotDecision:
             return BotDecision(decision=Decision.TRIGGER, reason_codes=("BOT_STUB",),
                                rationale="fixture-pack probe: try to send an order")
-    Probe.__name__ = f"{bot.__name__}OrderProbe"
-    return Probe
+    OrderProbe.__name__ = f"{bot.__name__}OrderProbe"
+    return OrderProbe
 
 
 def _resubmit(run: PackRun, broker: ClobBroker, clob: MockClob) -> None:
