@@ -1,10 +1,10 @@
 """Readiness Impl item 13: a bot's whole fixture pack, run through the order gate into the
 mock CLOB v2, and the evidence of what reached it.
 
-For every fixture of the bot, in its own mode and (when the bot supports it) in ``enforced``,
-the harness runs the bot (:func:`shared.bots.fixtures.run_fixture`), turns the envelope into
-the orders it would send (:func:`attempted_orders`) and hands them to
-:class:`~shared.execution.gate.OrderGate` in front of a fresh :class:`MockClob`. One extra
+For every fixture of the bot, in every mode the bot declares, the harness runs the bot
+(:func:`shared.bots.fixtures.run_fixture`), turns the envelope into the orders it would send
+(:func:`attempted_orders`) and hands them to :class:`~shared.execution.gate.OrderGate` in
+front of a fresh :class:`MockClob`. One extra
 probe makes the bot *try* to send: a trigger in its highest mode, with an order attached.
 
 It passes when:
@@ -112,7 +112,7 @@ def run_pack(entry: BotEntry, registry: ReasonCodeRegistry, *, where: Callable[[
     if not fixtures:
         result.problems.append(f"{where(entry.fixtures_dir)}: no fixture to run")
     for fixture in fixtures:
-        for mode in _modes(bot, fixture):
+        for mode in _modes(bot):
             try:
                 envelope = run_fixture(entry, replace(fixture, mode=mode), registry)
             except Exception as e:  # noqa: BLE001 - a fixture that raises is the evidence
@@ -151,11 +151,10 @@ def verdict(run: PackRun) -> tuple[bool, str]:
 # ---------------------------------------------------------------------------- internals
 
 
-def _modes(bot: type[Bot[Any, Any]], fixture: Fixture) -> list[Mode]:
-    modes = [fixture.mode]
-    if Mode.ENFORCED in bot.mode_support and fixture.mode is not Mode.ENFORCED:
-        modes.append(Mode.ENFORCED)
-    return modes
+def _modes(bot: type[Bot[Any, Any]]) -> list[Mode]:
+    # Every declared mode: the enforced run is where an order may pass, the others show
+    # that it does not.
+    return sorted(bot.mode_support, key=_MODE_RANK.index)
 
 
 def _open_market(clob: MockClob, token: str) -> None:

@@ -34,7 +34,8 @@ def test_every_bot_pack_passes_and_nothing_reaches_the_clob(name: str) -> None:
     run = run_pack(BOTS[name], default_registry())
     assert ok, evidence
     assert run.authority is not Authority.EXECUTE
-    assert run.orders_received == 0 and run.sent == 0 and run.runs >= 4
+    assert run.orders_received == 0 and run.sent == 0
+    assert run.runs == 4 * len(BOTS[name].bot_class.mode_support)
     assert run.probe is not None and run.probe.reason_code == "EXEC_AUTHORITY_REFUSED"
     assert "mock CLOB received 0 orders" in evidence
 
@@ -100,10 +101,11 @@ def test_an_execute_bots_enforced_intents_reach_the_clob_once(tmp_path: Path) ->
         "failure": ("enforced", {"symbol": "TOKEN-A", "action": "hold"}, "no_trigger"),
     })
     run = run_pack(entry, default_registry())
-    # normal (enforced) sends; warning and hard run in their mode (held back) and enforced
-    # (sent): 3 orders reach the CLOB, 2 are held back, failure holds.
-    assert run.runs == 6 and run.sent == 3 and run.orders_received == 3
-    assert run.refused("EXEC_NOT_ENFORCED") == 2
+    # Every fixture in shadow, advisory and enforced: the three triggers send only when
+    # enforced (3 orders reach the CLOB), their shadow and advisory runs are held back (6),
+    # the hold sends nothing.
+    assert run.runs == 12 and run.sent == 3 and run.orders_received == 3
+    assert run.refused("EXEC_NOT_ENFORCED") == 6
     acks = [a for d in run.dispatches for a in d.acks]
     assert [a.accepted for a in acks] == [True, True, True]
     assert run.duplicates == run.resubmitted == 3 and not run.crossed
