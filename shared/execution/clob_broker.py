@@ -93,6 +93,13 @@ class ClobBroker:
         if isinstance(args, str):
             return self._refused(order, "REJECT_INVALID_ORDER", args)
         answer = self.clob.post_order(args)
+        if not answer.success and self.clob.order(args.order_id) is not None:
+            # "Duplicated": the venue holds this very order (same client id as salt), placed
+            # by an earlier run or adapter; answer with it and place nothing.
+            self._ids[order.client_order_id] = args.order_id
+            self._orders[order.client_order_id] = order
+            return OrderAck(order.client_order_id, True, self.get_order_by_client_id(
+                order.client_order_id), message=answer.errorMsg, duplicate=True)
         if not answer.success:
             kind = error_kind(answer.errorMsg)
             code = REJECT_BY_KIND.get(kind or "", "REJECT_VENUE_ERROR")

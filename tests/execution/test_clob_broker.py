@@ -48,6 +48,16 @@ def test_resting_limit_then_resubmit_is_a_duplicate_and_places_nothing() -> None
     assert clob.orders_received == 1 and len(clob.resting(TOKEN, ClobSide.BUY)) == 1
 
 
+def test_a_second_adapter_resubmitting_gets_the_venues_order_back() -> None:
+    clob, broker = _venue()
+    first = broker.submit(_limit("cid-1", 0.40))
+    again = ClobBroker(clob, owner="us").submit(_limit("cid-1", 0.40))  # a retried run
+    assert again.accepted and again.duplicate and "Duplicated" in again.message
+    assert again.status is not None and first.status is not None
+    assert again.status.venue_order_id == first.status.venue_order_id
+    assert len(clob.resting(TOKEN, ClobSide.BUY)) == 1
+
+
 def test_market_buy_is_a_fok_at_the_worst_price_and_fills_at_the_makers() -> None:
     clob, broker = _venue()
     clob.post_order(ClobOrderArgs(TOKEN, D("0.30"), D(50), ClobSide.SELL, owner="maker"))
