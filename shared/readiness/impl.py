@@ -23,7 +23,7 @@ from shared.contracts.manifest import BotMetrics
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import bot_codes, configured
 
-__all__ = ["TITLES", "Typecheck", "check_impl", "mypy_typecheck"]
+__all__ = ["TITLES", "ClobCheck", "Typecheck", "check_impl", "mypy_typecheck"]
 
 TITLES = (
     "type-checks (mypy strict)", "implements the Bot interface",
@@ -36,6 +36,10 @@ TITLES = (
 )
 Typecheck = Callable[[Path], dict[str, list[str]] | str]
 """Type-check a tree: ``{bot: [error lines]}`` (every bot present), or why it could not run."""
+ClobCheck = Callable[[Tree, str], tuple[bool, str]]
+"""Impl item 13 for one bot: run its fixture pack through the mock CLOB v2 and return
+(passed, evidence). It lives above this package (``shared.execution.fixture_pack``), so the
+caller passes it in (``tb board`` does); without it the item fails and says so."""
 CI_STATUS = Path("ci") / "last.json"
 
 
@@ -58,7 +62,8 @@ def mypy_typecheck(root: Path) -> dict[str, list[str]] | str:
     return out
 
 
-def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str) -> list[Item]:
+def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str,
+               clob_check: ClobCheck | None = None) -> list[Item]:
     bot = tree.bot_class(name)
     entry = tree.entry(name)
     fixtures = {f.kind: f for f in load_fixtures(entry)} if entry.fixtures_dir.is_dir() else {}
@@ -76,7 +81,7 @@ def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str) -> list
         _registered(tree, name, fixtures),
         _authority(tree, name),
         _modes(tree, name, fixtures),
-        _mock_clob(tree),
+        _mock_clob(tree, name, clob_check),
         _metrics(tree, name, fixtures),
         _ci(tree),
     ]
@@ -285,11 +290,14 @@ def _modes(tree: Tree, name: str, fixtures: dict[str, Fixture]) -> tuple[bool, s
     return True, f"runner accepts and reports every declared mode: {sorted(seen)}"
 
 
-def _mock_clob(tree: Tree) -> tuple[bool, str]:
-    found = sorted(tree.root.glob("shared/**/mock_clob*.py"))
-    if not found:
-        return False, "absent: no mock CLOB v2 adapter in the tree (shared/**/mock_clob*.py)"
-    return False, f"{tree.rel(found[0])} exists but no fixture-pack harness is wired yet"
+def _mock_clob(tree: Tree, name: str, clob_check: ClobCheck | None) -> tuple[bool, str]:
+    if clob_check is None:
+        return False, ("not run: no mock-CLOB harness was passed to the board "
+                       "(tb board passes shared.execution.fixture_pack.check_fixture_pack)")
+    try:
+        return clob_check(tree, name)
+    except Exception as e:  # noqa: BLE001 - a harness that raises is the evidence
+        return False, f"the mock-CLOB harness raised {type(e).__name__}: {str(e)[:160]}"
 
 
 def _metrics(tree: Tree, name: str, fixtures: dict[str, Fixture]) -> tuple[bool, str]:
