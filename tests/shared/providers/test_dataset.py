@@ -569,9 +569,11 @@ def test_dataset_narratives_many_symbols_sorted_without_repeats(tmp_path: Path) 
     assert [n.narrative_id for n in found] == ["n0001", "n0002", "n0000"]
 
 
-def test_dataset_narratives_without_news_files_raises_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no news files"):
-        _feed(tmp_path).narratives(["BTC-USD"], start=T0, end=T0 + HOUR)
+def test_dataset_without_news_files_is_bars_only_with_no_narratives(tmp_path: Path) -> None:
+    feed = _feed(tmp_path)
+    assert feed.bars_only
+    assert feed.narratives(["BTC-USD"], start=T0, end=T0 + HOUR) == []
+    assert feed.news_range(["BTC-USD"]) is None
 
 
 @settings(max_examples=40, deadline=None)
