@@ -95,6 +95,8 @@ _NULLS = frozenset({"", "null", "nan", "none", "na", "n/a"})
 _QUOTES = ("usd", "usdt", "usdc", "eur", "gbp", "jpy", "btc", "eth")
 _MAX_HEADER_BYTES = 64 * 1024
 _DEFAULT_CALENDAR = "XNYS"
+_MAX_CALENDAR_YEARS = 150
+_LAST_CALENDAR_YEAR = 2200
 _READ_ERRORS = (ValueError, TypeError, OverflowError, KeyError, IndexError, UnicodeError,
                 OSError, AttributeError)
 
@@ -276,6 +278,9 @@ def detect_bars_format(path: Path) -> DetectedBars:
     first = _first_line(path)
     if not first:
         raise ContractViolation(f"{path}: empty file (no header line)")
+    if first.startswith(("{", "[")):
+        raise ContractViolation(f"{path}: JSON, not a bars table (narratives? name their "
+                                "columns: headline, published_at, symbols)")
     if _has_cdd_banner(first):
         return DetectedBars(BarsFormat.CRYPTODATADOWNLOAD, 1)
     header = [field.strip().lower() for field in first.split(",")]
@@ -554,19 +559,24 @@ class _Sessions:
 
 @lru_cache(maxsize=16)
 def _calendar_sessions(name: str, first_year: int, last_year: int) -> _Sessions | None:
+    if last_year - first_year > _MAX_CALENDAR_YEARS or last_year > _LAST_CALENDAR_YEAR:
+        return None  # not a real equity history: the fixed 09:30-16:00 session instead
     try:
         import exchange_calendars as xc
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas deprecations inside exchange_calendars
-            calendar = xc.get_calendar(name)
-            lo = max(pd.Timestamp(f"{first_year}-01-01"), calendar.first_session)
-            hi = min(pd.Timestamp(f"{last_year}-12-31"), calendar.last_session)
-            if lo > hi:
-                return None
-            schedule = calendar.schedule.loc[lo:hi]
-    except (ImportError, KeyError, ValueError) as e:
-        raise ConfigError(f"unknown exchange calendar {name!r}: {e}") from e
+            schedule = xc.get_calendar(name, start=f"{max(first_year, 1900)}-01-01",
+                                       end=f"{max(first_year, last_year, 1900)}-12-31").schedule
+    except ImportError as e:
+        raise ConfigError(f"exchange calendars are not installed ({name!r}): {e}") from e
+    except Exception as e:  # noqa: BLE001 - the library's own errors and its bounds
+        if isinstance(e, xc.errors.InvalidCalendarName):
+            raise ConfigError(f"unknown exchange calendar {name!r}") from e
+        logger.warning("calendar %s for %d..%d unavailable: %s", name, first_year, last_year, e)
+        return None
+    if not len(schedule):
+        return None
     dates = schedule.index.to_numpy("datetime64[ns]").astype("int64")
     opens = schedule["open"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(
         "datetime64[ns]").astype("int64")
