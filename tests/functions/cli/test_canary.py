@@ -81,6 +81,7 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                         "--trades-out", str(tmp_path / "trades.csv")],
         ("backtest", "check-lookahead"): ["backtest", "check-lookahead", "--end",
                                           "2026-01-06T00:00:00Z"],
+        ("data", "check"): ["data", "check", str(bars), "--json"],
     }
 
 
