@@ -29,8 +29,8 @@ from shared.providers.dataset_loaders import (
     load_bars_file,
     load_cryptodatadownload_csv,
     load_yahoo_daily_csv,
-    read_csv_lines,
     read_bars,
+    read_csv_lines,
 )
 from tests.helpers.data import require_data_dir
 
