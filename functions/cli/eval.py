@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from functions.cli.options import (
+    FeedChoice,
     artifacts_dir_option,
     as_of_option,
-    feed_option,
     pipeline_errors,
     seed_option,
 )
@@ -20,9 +20,12 @@ from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.scoring import N_BINS
-from shared.providers.feeds import OfflineFeed, offline_feed
+from shared.providers.feeds import DATASET_RECORDED_NAME, OfflineFeed, offline_feed
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from functions.eval.ingest import FeedResolvers
     from shared.providers.base import MarketFeed
 
 __all__ = ["group"]
@@ -43,20 +46,36 @@ def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, sort_keys=True, indent=2, allow_nan=False))
 
 
-def _build_feed(name: str, seed: int) -> MarketFeed:
-    if offline_feed(name) is OfflineFeed.SYNTHETIC:
-        try:
-            from shared.providers.synthetic import SyntheticFeed
-        except ImportError as e:
-            raise click.ClickException("the synthetic feed is not available in this build") from e
-        feed: MarketFeed = SyntheticFeed(seed=seed)
-        return feed
+def _synthetic_feed(seed: int) -> MarketFeed:
     try:
-        from shared.providers.dataset import default_dataset_feed
+        from shared.providers.synthetic import SyntheticFeed
     except ImportError as e:
-        raise click.ClickException("the dataset feed is not available in this build") from e
-    dataset: MarketFeed = default_dataset_feed()  # ConfigError naming TB_DATA_DIR when absent
-    return dataset
+        raise click.ClickException("the synthetic feed is not available in this build") from e
+    feed: MarketFeed = SyntheticFeed(seed=seed)
+    return feed
+
+
+def _dataset_feed() -> MarketFeed:
+    # the dataset of config/tracer.yaml, the one `tb run --feed dataset` decided on; a
+    # missing file is a ConfigError that leaves those forecasts unresolved, with the reason
+    from shared.pipeline.build import dataset_feed
+    from shared.pipeline.settings import load_pipeline_settings
+
+    feed: MarketFeed = dataset_feed(load_pipeline_settings())
+    return feed
+
+
+def _resolvers(seed: int, only: str | None) -> FeedResolvers:
+    """Recorded feed name → the feed that resolves forecasts made on it. A live resolver is
+    not here yet: forecasts of live runs stay unresolved (``no_resolver``)."""
+    resolvers: dict[str, Callable[[], MarketFeed]] = {
+        OfflineFeed.SYNTHETIC.value: lambda: _synthetic_feed(seed),
+        DATASET_RECORDED_NAME: _dataset_feed,
+    }
+    if only is None:
+        return resolvers
+    recorded = DATASET_RECORDED_NAME if offline_feed(only) is OfflineFeed.DATASET else only
+    return {recorded: resolvers[recorded]}
 
 
 @click.group(name="eval")
@@ -126,14 +145,20 @@ def metrics_command(
 @group.command(name="ingest")
 @artifacts_dir_option
 @_EVAL_AS_OF
-@feed_option(help="Where bars come from.")
+@click.option("--feed", type=FeedChoice(), default=None,
+              help="Resolve only the forecasts made on this feed (default: every forecast, "
+              "each on the feed it was made on: synthetic on synthetic, dataset on the "
+              "dataset of config/tracer.yaml). replay is accepted for dataset (its old name).")
 @seed_option(help="Synthetic feed seed.")
 @pipeline_errors
-def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str, seed: int) -> None:
+def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str | None, seed: int) -> None:
     """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
 
-    Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
-    resolved yet are listed with a reason in eval_runs/unresolved.csv. Prints the counts.
+    Each forecast is resolved on the feed it was made on (observations' as_of_close is that
+    feed's close). Idempotent: a second run at the same time adds nothing. Forecasts that
+    cannot be resolved (yet) are listed with a reason in eval_runs/unresolved.csv: a feed
+    with no resolver (live) or whose files are missing, a gap, stale data. Prints the
+    counts.
 
     Example:
 
@@ -141,7 +166,7 @@ def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str, seed: int) -
     """
     from functions.eval.stages import run_ingest
 
-    summary = run_ingest(artifacts_dir, as_of=as_of, feed=_build_feed(feed, seed))
+    summary = run_ingest(artifacts_dir, as_of=as_of, resolvers=_resolvers(seed, feed))
     _echo_json(summary)
 
 

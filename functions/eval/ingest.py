@@ -9,14 +9,15 @@ the same inputs adds nothing. Claims whose horizon has not passed are counted as
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.contracts import Timeframe
-from shared.errors import TransientProviderError
+from shared.errors import PipelineError, TransientProviderError
 from shared.evaluation.records import (
     MarketClaim,
     MarketResolution,
@@ -28,7 +29,15 @@ from shared.evaluation.records import (
 from shared.evaluation.resolve import BarIndex, ResolutionPolicy, resolve_market, resolve_price
 from shared.providers.base import MarketFeed
 
-__all__ = ["IngestResult", "ingest"]
+__all__ = ["FeedResolvers", "IngestResult", "ingest"]
+
+FeedResolvers = Mapping[str, Callable[[], MarketFeed]]
+"""Feed name as runs record it (``synthetic``, ``replay`` for the dataset, ``live``) → a
+factory of the feed that resolves forecasts made on it. The factory is called only when a
+due forecast needs it; a ``PipelineError`` it raises leaves those forecasts unresolved
+(``feed_unavailable``), and a feed with no entry leaves them unresolved (``no_resolver``)."""
+
+_DAILY_MAX_BAR_AGE = timedelta(days=4)  # a weekend or a holiday between two daily closes
 
 logger = logging.getLogger(__name__)
 
@@ -68,25 +77,84 @@ def _fetch_bars(
     earliest = min(claim.forecast.as_of for claim in claims)
     start = earliest - policy.climatology_lookback - max(policy.max_bar_age.values())
     logger.info("ingest: fetching bars for %s from %s to %s", symbols, start, as_of)
+    timeframe = _timeframe(feed)
     try:
-        frames = feed.bars(symbols, start=start, end=as_of, timeframe=Timeframe.HOUR)
+        frames = feed.bars(symbols, start=start, end=as_of, timeframe=timeframe)
     except TransientProviderError as e:
         logger.warning("ingest: feed %s failed transiently: %s", feed.name, e)
         return e
     return {symbol: BarIndex.from_frame(frames[symbol]) for symbol in symbols if symbol in frames}
 
 
+def _timeframe(feed: MarketFeed) -> Timeframe:
+    # a dataset feed serves its own timeframe; every other feed hourly bars
+    value = getattr(feed, "timeframe", Timeframe.HOUR)
+    return value if isinstance(value, Timeframe) else Timeframe.HOUR
+
+
+def _policy_for(feed: MarketFeed, policy: ResolutionPolicy) -> ResolutionPolicy:
+    # daily closes are up to a long weekend apart: "the close at t" may be that old
+    if _timeframe(feed) is not Timeframe.DAY:
+        return policy
+    ages = {k: max(v, _DAILY_MAX_BAR_AGE) for k, v in policy.max_bar_age.items()}
+    return dataclasses.replace(policy, max_bar_age=ages)
+
+
+def _unresolved(claim: PriceClaim, reason: UnresolvedReason, detail: str) -> Unresolved:
+    return Unresolved(claim.forecast_id, claim.source, claim.forecast.symbol,
+                      claim.forecast.as_of, claim.target_at, reason, detail[:200])
+
+
+def _resolve_on(feed: MarketFeed, claims: Sequence[PriceClaim], *, as_of: datetime,
+                policy: ResolutionPolicy) -> list[Observation | Unresolved]:
+    policy = _policy_for(feed, policy)
+    bars = _fetch_bars(feed, claims, as_of=as_of, policy=policy)
+    if isinstance(bars, TransientProviderError):
+        return [_unresolved(c, UnresolvedReason.FEED_ERROR, str(bars)) for c in claims]
+    return [resolve_price(claim, bars.get(claim.forecast.symbol) or BarIndex.empty(),
+                          resolved_at=as_of, policy=policy) for claim in claims]
+
+
+def _resolve_by_feed(claims: Sequence[PriceClaim], resolvers: FeedResolvers, *,
+                     as_of: datetime, policy: ResolutionPolicy
+                     ) -> list[Observation | Unresolved]:
+    # each forecast on the feed it was made on (synthetic on synthetic, dataset on dataset)
+    groups: dict[str, list[PriceClaim]] = {}
+    for claim in claims:
+        groups.setdefault(claim.feed, []).append(claim)
+    out: list[Observation | Unresolved] = []
+    for name, group in sorted(groups.items()):
+        factory = resolvers.get(name)
+        if factory is None:
+            detail = f"no {name} resolver" if name == "live" else f"no resolver for feed {name!r}"
+            out += [_unresolved(c, UnresolvedReason.NO_RESOLVER, detail) for c in group]
+            continue
+        try:
+            feed = factory()
+        except PipelineError as e:
+            logger.warning("ingest: feed %s unavailable: %s", name, e)
+            out += [_unresolved(c, UnresolvedReason.FEED_UNAVAILABLE, f"{name}: {e}")
+                    for c in group]
+            continue
+        out += _resolve_on(feed, group, as_of=as_of, policy=policy)
+    return out
+
+
 def ingest(
     price_claims: Sequence[PriceClaim],
     *,
-    feed: MarketFeed,
+    feed: MarketFeed | None = None,
     as_of: datetime,
+    resolvers: FeedResolvers | None = None,
     known_ids: Set[str] = frozenset(),
     market_claims: Sequence[MarketClaim] = (),
     resolutions: Mapping[str, MarketResolution] | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> IngestResult:
-    """Resolve the claims due by ``as_of`` that ``known_ids`` does not hold yet."""
+    """Resolve the claims due by ``as_of`` that ``known_ids`` does not hold yet: each on the
+    feed it was made on (``resolvers``), or all on ``feed`` when no resolvers are given."""
+    if (feed is None) == (resolvers is None):
+        raise TypeError("ingest needs exactly one of feed= or resolvers=")
     policy = policy or ResolutionPolicy()
     seen: set[str] = set()
     duplicates = 0
@@ -109,24 +177,10 @@ def ingest(
         else:
             due_market.append(claim)
     results: list[Observation | Unresolved] = []
-    if due_price:
-        bars = _fetch_bars(feed, due_price, as_of=as_of, policy=policy)
-        for claim in due_price:
-            if isinstance(bars, TransientProviderError):
-                results.append(
-                    Unresolved(
-                        claim.forecast_id,
-                        claim.source,
-                        claim.forecast.symbol,
-                        claim.forecast.as_of,
-                        claim.target_at,
-                        UnresolvedReason.FEED_ERROR,
-                        str(bars)[:200],
-                    )
-                )
-                continue
-            index = bars.get(claim.forecast.symbol) or BarIndex.empty()
-            results.append(resolve_price(claim, index, resolved_at=as_of, policy=policy))
+    if due_price and resolvers is not None:
+        results += _resolve_by_feed(due_price, resolvers, as_of=as_of, policy=policy)
+    elif due_price and feed is not None:
+        results += _resolve_on(feed, due_price, as_of=as_of, policy=policy)
     records = resolutions or {}
     for market in due_market:
         results.append(resolve_market(market, records.get(market.market_id), resolved_at=as_of))

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from functions.eval.ingest import ingest
+from functions.eval.ingest import FeedResolvers, ingest
 from functions.eval.metrics import Snapshot, build_snapshot
 from functions.eval.persist import (
     append_observations,
@@ -62,13 +62,15 @@ def run_ingest(
     artifacts_dir: Path,
     *,
     as_of: datetime,
-    feed: MarketFeed,
+    feed: MarketFeed | None = None,
+    resolvers: FeedResolvers | None = None,
     sources: dict[str, ClaimSource] | None = None,
     market_claims: Sequence[MarketClaim] = (),
     resolutions: Mapping[str, MarketResolution] | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> dict[str, Any]:
-    """Resolve the forecasts due by ``as_of`` and persist them; return the counts.
+    """Resolve the forecasts due by ``as_of`` and persist them; return the counts. Each
+    forecast resolves on ``resolvers[its feed]`` (or all on ``feed``: the simulator).
 
     A committed run file or observation row that cannot be used is passed over, recorded in
     ``eval_runs/quarantine.csv`` and named in the counts, which are then ``degraded`` with
@@ -80,6 +82,7 @@ def run_ingest(
         result = ingest(
             read_price_claims(artifacts_dir, sources),
             feed=feed,
+            resolvers=resolvers,
             as_of=as_of,
             known_ids={item.forecast_id for item in existing},
             market_claims=market_claims,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from functions.tracer.persist import load_prior_triggers, record_quarantined, write_result
@@ -16,6 +16,7 @@ from shared.contracts import TracerRun
 from shared.gitinfo import git_sha
 from shared.pipeline import news_window, prior_window
 from shared.pipeline.build import build_offline_sources
+from shared.pipeline.coverage import check_coverage
 from shared.pipeline.prefetch import prefetch_sources
 from shared.pipeline.settings import load_pipeline_settings
 from shared.pipeline.sources import Sources
@@ -73,6 +74,9 @@ def run_tracer(
         as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
         as_of = clock.offline_as_of(clock.utc_now())
+    # a dataset that does not cover this run's history, or has no news for it, is marked
+    check_coverage(sources, chosen, as_of - timedelta(hours=settings.tracer.history_hours),
+                   as_of, strict=False)
     remove_leftovers(artifacts_dir, RUNS_DIR)  # temp files of a killed earlier run
     with quarantine.watching() as passed_over:
         prior = load_prior_triggers(artifacts_dir, chosen, as_of,

@@ -75,7 +75,7 @@ def run(
     job = SymbolJob(symbol=symbol, signal=settings.signal, engine=engine,
                     history_hours=settings.tracer.history_hours,
                     max_bar_age_hours=settings.tracer.max_bar_age_hours,
-                    prior_triggers=request.prior_triggers)
+                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
     limited = mode_limit_status(settings.mode_limits)

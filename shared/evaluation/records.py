@@ -51,6 +51,8 @@ class UnresolvedReason(StrEnum):
     MISSING_BAR_AT_TARGET = "missing_bar_at_target"  # a gap in bars at as_of + horizon
     STALE_DATA = "stale_data"  # the feed's newest bar closed before as_of + horizon
     FEED_ERROR = "feed_error"  # the feed failed transiently; retried on the next ingest
+    NO_RESOLVER = "no_resolver"  # nothing can resolve forecasts made on this feed (yet)
+    FEED_UNAVAILABLE = "feed_unavailable"  # the forecast's feed cannot be opened (files)
     NO_RESOLUTION_RECORD = "no_resolution_record"  # no market record was fetched
     MARKET_OPEN = "market_open"  # the market has not closed yet
     AMBIGUOUS_OUTCOME = "ambiguous_outcome_prices"  # closed, but prices are not 1/0 or 0.5/0.5

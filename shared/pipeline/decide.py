@@ -45,6 +45,7 @@ __all__ = [
     "SymbolJob",
     "decide_at",
     "decide_symbol",
+    "max_bar_age",
     "news_window",
     "prior_window",
 ]
@@ -86,6 +87,7 @@ class SymbolJob:
     calendar: str | None = None
     prior_triggers: tuple[PriorTrigger, ...] = ()
     match_terms: tuple[str, ...] | None = None
+    timeframe: Timeframe = Timeframe.HOUR  # the bars asked for; freshness scales with it
 
 
 class DecisionState(StrEnum):
@@ -188,8 +190,14 @@ def _check_session(job: SymbolJob, as_of: datetime) -> None:
         raise _Halt(DecisionState.STALE, code, why)
 
 
+def max_bar_age(job: SymbolJob) -> timedelta:
+    """The freshness limit: ``max_bar_age_hours`` counts hourly bars, so it scales with the
+    timeframe (3 → 3 hours of 1h bars, 3 days of 1d bars, 3 minutes of 1m bars)."""
+    return job.max_bar_age_hours * job.timeframe.duration
+
+
 def _check_fresh(job: SymbolJob, as_of: datetime, newest: pd.Timestamp | None) -> None:
-    limit = pd.Timestamp(as_of) - pd.Timedelta(hours=job.max_bar_age_hours)
+    limit = pd.Timestamp(as_of) - pd.Timedelta(max_bar_age(job))
     if newest is not None and newest < limit:
         raise _Halt(DecisionState.STALE, "DATA_STALE", STALE_DETAIL)
 
@@ -203,7 +211,7 @@ def _fetch_bars(job: SymbolJob, as_of: datetime, sources: Sources,
     provider = sources.market_provider
     try:
         frames = sources.market.bars([job.symbol], start=as_of - timedelta(
-            hours=job.history_hours), end=as_of, timeframe=Timeframe.HOUR)
+            hours=job.history_hours), end=as_of, timeframe=job.timeframe)
         if job.symbol not in frames:
             raise ContractViolation(f"the market feed returned no frame for {job.symbol}")
         frame = validate_bars_frame(frames[job.symbol], symbol=job.symbol)
