@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from shared.contracts import ProviderState, RunManifest
 from shared.evaluation.records import PriceClaim
 from shared.store.readers import tracer_runs, universe_runs
 
 __all__ = [
     "PRICE_SOURCES",
     "ClaimSource",
+    "bar_feed",
     "read_price_claims",
     "tracer_run_claims",
     "universe_run_claims",
@@ -27,6 +29,24 @@ logger = logging.getLogger(__name__)
 
 ClaimSource = Callable[[Path], list[PriceClaim]]
 
+_LIVE_BARS = "live"
+_ANSWERED = (ProviderState.OK, ProviderState.DEGRADED, ProviderState.FAILED)
+
+
+def bar_feed(manifest: RunManifest) -> str:
+    """The feed the run's *bars* came from, which is the feed its forecast resolves on.
+
+    ``manifest.feed`` names the run's feed, but a live run with Alpaca keys and no news key
+    records ``synthetic`` (the news stand-in); its bars came from Alpaca all the same, as its
+    provider statuses show, so it resolves on the live bars.
+    """
+    if manifest.feed != _LIVE_BARS and any(
+        status.provider == "alpaca" and status.state in _ANSWERED
+        for status in manifest.provider_statuses
+    ):
+        return _LIVE_BARS
+    return manifest.feed
+
 
 def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     """Forecasts from ``runs/<YYYY-MM-DD>/*.json`` whose ``type`` is ``tracer_run``.
@@ -35,8 +55,9 @@ def tracer_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     none and are skipped. A run whose ``forecast`` is null makes no claim.
     """
     claims = [
-        PriceClaim(source="tracer_run", run_id=run.run_id, feed=run.manifest.feed,
-                   forecast=run.forecast)
+        PriceClaim(source="tracer_run", run_id=run.run_id, feed=bar_feed(run.manifest),
+                   forecast=run.forecast, seed=run.manifest.seed,
+                   outcome_status=run.outcome.status.value)
         for run in tracer_runs(artifacts_dir)
         if run.forecast is not None
     ]
@@ -48,8 +69,9 @@ def universe_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
     """Forecasts from ``universe_runs/<YYYY-MM-DD>/*.json`` whose ``type`` is
     ``universe_run`` (shard partials under ``_shards/`` are not runs and are skipped)."""
     claims = [
-        PriceClaim(source="universe_run", run_id=run.run_id, feed=run.manifest.feed,
-                   forecast=record.forecast)
+        PriceClaim(source="universe_run", run_id=run.run_id, feed=bar_feed(run.manifest),
+                   forecast=record.forecast, seed=run.manifest.seed,
+                   outcome_status=record.outcome.status.value if record.outcome else "")
         for run in universe_runs(artifacts_dir)
         for record in run.symbols
         if record.forecast is not None

@@ -35,8 +35,7 @@ from shared.contracts import format_utc
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.records import MarketClaim, MarketResolution
 from shared.evaluation.render import reliability_png, trend_png
-from shared.evaluation.resolve import ResolutionPolicy
-from shared.providers.base import MarketFeed
+from shared.evaluation.resolve import FeedKind, ResolutionPolicy, ResolverRegistry, feed_kind
 from shared.store import quarantine
 from shared.store.csvfile import read_rows, upsert_rows
 from shared.store.hygiene import remove_leftovers
@@ -62,13 +61,16 @@ def run_ingest(
     artifacts_dir: Path,
     *,
     as_of: datetime,
-    feed: MarketFeed,
+    resolvers: ResolverRegistry,
+    only_feed: FeedKind | None = None,
     sources: dict[str, ClaimSource] | None = None,
     market_claims: Sequence[MarketClaim] = (),
     resolutions: Mapping[str, MarketResolution] | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> dict[str, Any]:
-    """Resolve the forecasts due by ``as_of`` and persist them; return the counts.
+    """Resolve the forecasts due by ``as_of``, each on its own feed, and persist them; return
+    the counts. ``only_feed`` limits the ingest to the forecasts made on one kind of feed (the
+    others are left for another ingest, not counted).
 
     A committed run file or observation row that cannot be used is passed over, recorded in
     ``eval_runs/quarantine.csv`` and named in the counts, which are then ``degraded`` with
@@ -77,9 +79,12 @@ def run_ingest(
     remove_leftovers(artifacts_dir, EVAL_DIR)  # temp files of a killed earlier run
     with quarantine.watching() as passed_over:
         existing = read_observations(paths.observations)
+        claims = read_price_claims(artifacts_dir, sources)
+        if only_feed is not None:
+            claims = [c for c in claims if feed_kind(c.feed) is only_feed]
         result = ingest(
-            read_price_claims(artifacts_dir, sources),
-            feed=feed,
+            claims,
+            resolvers=resolvers,
             as_of=as_of,
             known_ids={item.forecast_id for item in existing},
             market_claims=market_claims,

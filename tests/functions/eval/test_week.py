@@ -16,6 +16,7 @@ from functions.eval.persist import read_observations
 from functions.eval.stages import run_ingest, run_snapshot
 from shared.contracts import Timeframe, format_utc
 from shared.evaluation.render import reliability_png, trend_png
+from shared.evaluation.resolve import ResolverRegistry
 from shared.providers.synthetic import SyntheticFeed
 from shared.store.csvfile import read_rows
 from shared.store.layout import EvalPaths
@@ -45,7 +46,7 @@ def _simulate_with_functions(root: Path) -> None:
     feed = SyntheticFeed(seed=SEED)
     for day in range(1, DAYS + 1):
         as_of = T0 + timedelta(days=day)
-        run_ingest(root, as_of=as_of, feed=feed)
+        run_ingest(root, as_of=as_of, resolvers=ResolverRegistry.only("synthetic", feed))
         run_snapshot(root, as_of=as_of, kind="daily")
     run_snapshot(root, as_of=T0 + timedelta(days=DAYS), kind="weekly")
 
@@ -59,7 +60,7 @@ def _simulate_with_cli(root: Path) -> None:
 
     for day in range(1, DAYS + 1):
         stamp = format_utc(T0 + timedelta(days=day))
-        invoke("ingest", "--as-of", stamp, "--feed", "synthetic", "--seed", str(SEED))
+        invoke("ingest", "--as-of", stamp, "--feed", "synthetic")
         invoke("run", "--as-of", stamp)
     invoke("weekly", "--as-of", format_utc(T0 + timedelta(days=DAYS)))
 

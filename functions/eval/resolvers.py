@@ -1,0 +1,76 @@
+"""The feeds that resolve forecasts, by the feed each forecast was made on.
+
+:func:`default_resolvers` fills :class:`shared.evaluation.resolve.ResolverRegistry` (the one
+place that maps a recorded feed to its resolver) with the real feeds:
+
+* ``synthetic``: the seeded synthetic feed, built with the seed the run recorded;
+* ``replay`` / ``dataset``: the recorded public data sets (bars only), read from the data
+  directory; when it is not installed the forecasts stay unresolved (``feed_unavailable``);
+* ``live`` / ``alpaca``: Alpaca bars through the same client and HTTP policy the runs use
+  (timeouts, retries, breaker); without Alpaca keys the live forecasts stay unresolved
+  (``feed_unavailable``): offline by default, never resolved on another feed.
+
+Feeds are built lazily, so an ingest with only synthetic forecasts never reads the dataset
+or calls Alpaca.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from shared.datadir import resolve_data_paths
+from shared.evaluation.resolve import RECORDED_FEEDS, BarSource, FeedKind, ResolverRegistry
+from shared.providers.alpaca import AlpacaMarketData
+from shared.providers.dataset import DEFAULT_BARS_FILES, DatasetFeed
+from shared.providers.synthetic import SyntheticFeed
+from shared.settings import Settings
+
+__all__ = ["NO_ALPACA_KEYS", "default_resolvers", "recorded_names"]
+
+NO_ALPACA_KEYS = ("no Alpaca keys (APCA_API_KEY_ID, APCA_API_SECRET_KEY): live forecasts wait "
+                  "for the live feed")
+
+
+def recorded_names(kind: FeedKind) -> tuple[str, ...]:
+    """The recorded feed names of one kind (``dataset`` → ``dataset``, ``replay``)."""
+    return tuple(sorted(name for name, k in RECORDED_FEEDS.items() if k is kind))
+
+
+def _dataset(_seed: int) -> BarSource:
+    paths = resolve_data_paths(list(DEFAULT_BARS_FILES.values()))  # ConfigError when absent
+    feed: BarSource = DatasetFeed.from_paths(dict(zip(DEFAULT_BARS_FILES, paths, strict=True)))
+    return feed
+
+
+def default_resolvers(
+    settings: Settings, *, session: requests.Session | None = None, **alpaca: Any
+) -> ResolverRegistry:
+    """The registry of real resolvers; ``session`` and ``alpaca`` reach the Alpaca client
+    (tests inject a ``responses``-mocked session, a no-op sleep)."""
+    factories: dict[str, Any] = {
+        name: (lambda seed: SyntheticFeed(seed)) for name in recorded_names(FeedKind.SYNTHETIC)}
+    dataset: list[BarSource] = []
+
+    def shared_dataset(seed: int) -> BarSource:
+        if not dataset:  # one read of the files for both names
+            dataset.append(_dataset(seed))
+        return dataset[0]
+
+    factories.update({name: shared_dataset for name in recorded_names(FeedKind.DATASET)})
+    unavailable: dict[str, str] = {}
+    if settings.has_keys_for("alpaca"):
+        client: list[BarSource] = []
+
+        def live(_seed: int) -> BarSource:
+            if not client:
+                client.append(AlpacaMarketData.from_settings(settings, session=session,
+                                                             **alpaca))
+            return client[0]
+
+        factories.update({name: live for name in recorded_names(FeedKind.LIVE)})
+    else:
+        unavailable.update({name: NO_ALPACA_KEYS for name in recorded_names(FeedKind.LIVE)})
+    return ResolverRegistry(factories=factories, unavailable=unavailable,
+                            seeded=frozenset(recorded_names(FeedKind.SYNTHETIC)))
