@@ -163,7 +163,7 @@ class ResolverRegistry:
         try:
             return factory(seed)
         except PipelineError as e:  # a dataset that is not installed, a bad config
-            return FeedUnavailable(UnresolvedReason.FEED_UNAVAILABLE, str(e)[:200])
+            return FeedUnavailable(UnresolvedReason.FEED_UNAVAILABLE, str(e)[:500])
 
 
 @dataclass(frozen=True)
