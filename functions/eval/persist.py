@@ -120,7 +120,7 @@ def write_snapshot(artifacts_dir: Path, snapshot: Snapshot, plots: Mapping[str, 
     """Validate and write the snapshot folder (``metrics.json``, ``calibration.csv``,
     ``cohorts.csv`` and the ``plots`` by file name), then add its row to ``trend.csv``.
     Returns the folder."""
-    folder = eval_snapshot_dir(snapshot.as_of)
+    folder = eval_snapshot_dir(snapshot.as_of, snapshot.kind)
     files = [
         PendingFile(f"{folder}/metrics.json", snapshot_json(snapshot.metrics)),
         PendingFile(f"{folder}/calibration.csv",

@@ -144,6 +144,7 @@ def make_tracer_run(
             symbol=symbol,
             as_of=as_of,
             status=status,
+            direction=forecast.direction if forecast else None,
             p_up=forecast.p_up if forecast else None,
             rank_score=0.0,
         ),

@@ -14,7 +14,7 @@ from sklearn.metrics import brier_score_loss
 from functions.cli.eval import group
 from functions.eval.persist import read_observations
 from functions.eval.stages import run_ingest, run_snapshot
-from shared.contracts import Timeframe, format_utc
+from shared.contracts import OutcomeStatus, Timeframe, format_utc
 from shared.evaluation.render import reliability_png, trend_png
 from shared.evaluation.resolve import ResolverRegistry
 from shared.providers.synthetic import SyntheticFeed
@@ -39,7 +39,8 @@ def _write_week_of_runs(root: Path) -> None:
         as_of = T0 + timedelta(hours=hour)
         for symbol in SYMBOLS:
             forecast = make_forecast(symbol, as_of, momentum_p(history[symbol], as_of))
-            write_run(root, make_tracer_run(forecast, as_of=as_of, symbol=symbol, feed="synthetic"))
+            write_run(root, make_tracer_run(forecast, as_of=as_of, symbol=symbol, feed="synthetic",
+                                            status=OutcomeStatus.TRIGGERED))
 
 
 def _simulate_with_functions(root: Path) -> None:
@@ -91,7 +92,7 @@ def test_week_resolved_observations_written(week: tuple[Path, Path]) -> None:
 
 
 def test_week_weekly_snapshot_has_both_plots_and_tables(week: tuple[Path, Path]) -> None:
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "metrics.json",
@@ -114,7 +115,7 @@ def test_week_trend_has_one_row_per_run(week: tuple[Path, Path]) -> None:
 
 
 def test_week_verdict_plain_with_interval_and_synthetic_warning(week: tuple[Path, Path]) -> None:
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["kind"] == "weekly"
     verdict = metrics["verdict"]
@@ -134,7 +135,7 @@ def test_week_first_day_not_yet_meaningful(week: tuple[Path, Path]) -> None:
 
 def test_week_snapshot_brier_matches_sklearn(week: tuple[Path, Path]) -> None:
     observations = read_observations(EvalPaths(week[0]).observations)
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     y = np.array([o.y for o in observations])
     p = np.array([o.p for o in observations])
