@@ -122,7 +122,9 @@ def ingest_command(artifacts_dir: Path, as_of: datetime, only_feed: str | None) 
     synthetic feed with their run's seed, dataset forecasts on the dataset (TB_DATA_DIR),
     live forecasts on Alpaca bars (needs APCA_API_KEY_ID and APCA_API_SECRET_KEY). A
     forecast whose feed is not available here stays unresolved with its reason
-    (feed_unavailable, unknown_feed) and is never resolved on another feed.
+    (feed_unavailable, unknown_feed) and is never resolved on another feed. Polymarket
+    comparisons recorded by universe runs on the live Polymarket source are resolved from
+    Gamma once their end date has passed (no call is made when none is due).
 
     Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
     resolved yet are listed with a reason in eval_runs/unresolved.csv. Prints the counts.
@@ -132,17 +134,19 @@ def ingest_command(artifacts_dir: Path, as_of: datetime, only_feed: str | None) 
 
         tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
-    from functions.eval.resolvers import default_resolvers
+    from functions.eval.resolvers import default_resolvers, gamma_lookup
     from functions.eval.stages import run_ingest
     from shared.evaluation.resolve import FeedKind
     from shared.pipeline.live import load_settings
+    from shared.providers.polymarket import PolymarketClient
     from shared.settings import install_redaction
 
     settings = load_settings()
     install_redaction(settings)
     summary = run_ingest(
         artifacts_dir, as_of=as_of, resolvers=default_resolvers(settings),
-        only_feed=None if only_feed is None else FeedKind(only_feed))
+        only_feed=None if only_feed is None else FeedKind(only_feed),
+        gamma=gamma_lookup(PolymarketClient.from_settings(settings)))
     _echo_json(summary)
 
 

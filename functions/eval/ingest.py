@@ -143,6 +143,8 @@ def ingest(
                 not_due += 1
             else:
                 due_price.append(claim)
+        elif claim.end_date is not None and claim.end_date > as_of:
+            not_due += 1
         else:
             due_market.append(claim)
     results: list[Observation | Unresolved] = []

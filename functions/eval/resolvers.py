@@ -16,18 +16,37 @@ or calls Alpaca.
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
 
 from shared.datadir import resolve_data_paths
+from shared.errors import ProviderError
+from shared.evaluation.records import MarketResolution
 from shared.evaluation.resolve import RECORDED_FEEDS, BarSource, FeedKind, ResolverRegistry
 from shared.providers.alpaca import AlpacaMarketData
 from shared.providers.dataset import DEFAULT_BARS_FILES, DatasetFeed
+from shared.providers.polymarket import PolymarketClient
 from shared.providers.synthetic import SyntheticFeed
 from shared.settings import Settings
 
-__all__ = ["NO_ALPACA_KEYS", "default_resolvers", "recorded_names"]
+__all__ = [
+    "GAMMA_BATCH",
+    "NO_ALPACA_KEYS",
+    "GammaLookup",
+    "default_resolvers",
+    "gamma_lookup",
+    "recorded_names",
+]
+
+logger = logging.getLogger(__name__)
+
+GAMMA_BATCH = 50  # market ids per ``GET /markets`` (repeated ``id`` keys)
+GammaLookup = Callable[[Sequence[str]], Mapping[str, MarketResolution]]
+"""Market ids → their resolution records as Gamma reports them (missing ids: no record)."""
 
 NO_ALPACA_KEYS = ("no Alpaca keys (APCA_API_KEY_ID, APCA_API_SECRET_KEY): live forecasts wait "
                   "for the live feed")
@@ -74,3 +93,33 @@ def default_resolvers(
         unavailable.update({name: NO_ALPACA_KEYS for name in recorded_names(FeedKind.LIVE)})
     return ResolverRegistry(factories=factories, unavailable=unavailable,
                             seeded=frozenset(recorded_names(FeedKind.SYNTHETIC)))
+
+
+def gamma_lookup(client: PolymarketClient) -> GammaLookup:
+    """Resolution records from Gamma ``GET /markets?id=…`` through the Polymarket client (its
+    HTTP policy: timeouts, retries, breaker). A failed batch is logged and left out, so its
+    markets stay unresolved (``no_resolution_record``) and are asked again next time."""
+
+    def lookup(market_ids: Sequence[str]) -> Mapping[str, MarketResolution]:
+        ids = sorted(set(market_ids))
+        out: dict[str, MarketResolution] = {}
+        for start in range(0, len(ids), GAMMA_BATCH):
+            batch = ids[start:start + GAMMA_BATCH]
+            try:
+                markets = client.markets(ids=batch, limit=len(batch))
+            except ProviderError as e:
+                logger.warning("gamma: %d markets not fetched: %s", len(batch), e)
+                continue
+            for market in markets:
+                if market.id in batch:
+                    out[market.id] = MarketResolution(
+                        market_id=market.id,
+                        closed=bool(market.closed),
+                        outcomes=json.dumps(market.outcomes),
+                        outcome_prices=json.dumps([repr(float(p)) for p in
+                                                   market.outcome_prices]),
+                        closed_time=market.closed_time,
+                    )
+        return out
+
+    return lookup

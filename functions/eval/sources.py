@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.contracts import ProviderState, RunManifest
-from shared.evaluation.records import PriceClaim
+from shared.evaluation.records import MarketClaim, PriceClaim
 from shared.store.readers import tracer_runs, universe_runs
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "bar_feed",
     "read_price_claims",
     "tracer_run_claims",
+    "universe_market_claims",
     "universe_run_claims",
 ]
 
@@ -77,6 +78,34 @@ def universe_run_claims(artifacts_dir: Path) -> list[PriceClaim]:
         if record.forecast is not None
     ]
     logger.info("sources: %d universe-run forecasts under %s", len(claims), artifacts_dir)
+    return claims
+
+
+COMPARISON_BOT = "polymarket_compare"
+COMPARISON_VERSION = "1"
+
+
+def universe_market_claims(artifacts_dir: Path) -> list[MarketClaim]:
+    """Polymarket comparisons recorded by universe runs on the *live* Polymarket source:
+    our probability of Yes beside the Yes price read at or before the decision time.
+
+    Comparisons against the offline fixture markets are a demonstration of the fixture, not
+    a claim about a real market, so they are not resolved (and never against live Gamma).
+    """
+    claims = [
+        MarketClaim(
+            market_id=item.market_id, run_id=run.run_id, decided_at=item.as_of,
+            p=item.internal_prob, market_p=item.market_prob,
+            market_price_at=item.market_price_at, bot=COMPARISON_BOT,
+            bot_version=COMPARISON_VERSION, feed="polymarket", end_date=item.end_date,
+        )
+        for run in universe_runs(artifacts_dir)
+        if run.polymarket.source == "live"
+        for record in run.symbols
+        if record.polymarket is not None
+        for item in record.polymarket.comparisons
+    ]
+    logger.info("sources: %d live Polymarket comparisons under %s", len(claims), artifacts_dir)
     return claims
 
 

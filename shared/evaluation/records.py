@@ -124,6 +124,7 @@ class MarketClaim:
     bot: str
     bot_version: str
     feed: str = "polymarket"
+    end_date: datetime | None = None  # when the market is due to resolve (None: ask now)
 
     @property
     def forecast_id(self) -> str:
