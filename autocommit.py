@@ -278,7 +278,7 @@ def write_step_summary(stage: str, outcome: str, environ: Mapping[str, str] = os
     if not path:
         return
     try:
-        with open(path, "a", encoding="utf-8") as handle:
+        with Path(path).open("a", encoding="utf-8") as handle:
             handle.write(f"autocommit ({stage}): {redact(outcome)}\n")
     except OSError as e:
         logger.warning("could not write the job summary: %s", e.strerror)
