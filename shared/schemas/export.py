@@ -24,6 +24,7 @@ from shared.contracts import (
     canonical_json,
 )
 from shared.contracts.evaluation import EvalSnapshot
+from shared.contracts.monitor import CheckReport
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
@@ -35,12 +36,14 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
     "eval_snapshot": EvalSnapshot,
+    "check_report": CheckReport,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
 }
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "bar": Bar,
+    "check_report": CheckReport,
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,
