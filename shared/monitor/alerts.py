@@ -9,6 +9,7 @@ recorded (``send_failed``), never raised: an alert must not break the check that
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -60,7 +61,7 @@ def render_alert(report: CheckReport, failing: Sequence[CheckResult]) -> str:
 
 def _telegram(text: str, settings: Settings) -> str:
     if not settings.has_keys_for("telegram"):
-        print(text)
+        print(text, file=sys.stderr)  # stdout stays the command's own output (--json)
         return "printed"
     client = TelegramClient.from_settings(settings)
     try:
@@ -80,7 +81,7 @@ def _summary(text: str, summary_path: str | None) -> str:
             logger.warning("job summary not written: %s", e.strerror)
             return "send_failed"
         return "written"
-    print(text)
+    print(text, file=sys.stderr)
     return "printed"
 
 
