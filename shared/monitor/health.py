@@ -3,9 +3,12 @@ ratios and streak. Shared by ``tb check`` and ``tb status`` so both say the same
 
 Missed runs: GitHub Actions cron is best-effort (runs start late, sometimes by an hour, and
 are dropped under load), so a fire time ``f`` counts as run when a run's ``as_of`` falls in
-``[f - lead, f + grace]`` (``lead`` covers stages that floor their as-of time to the hour),
-each run covering one fire (earliest first), and fires newer than ``now - grace`` are not
-due yet. Only fires after the stage's first run seen are counted (that run covers its own),
+``[f - lead, f + grace]`` (``lead``, default 20 min, covers an offline as-of floored to the
+hour before a ``:17`` cron; ``grace``, default 90 min, covers a late start), each run covering
+one fire (earliest first), and fires newer than ``now - grace`` are not due yet. Both are
+capped by the schedule's period (lead at a third, lead + grace under one period) so that one
+run never stands for two fires: on an hourly schedule a run more than 39 minutes late counts
+as a miss. Only fires after the stage's first run seen are counted (that run covers its own),
 so a fresh fork is not "missing" its history. Thresholds come from the environment
 (:class:`MonitorSettings`).
 """
@@ -45,7 +48,7 @@ class MonitorSettings:
 
     degraded_budget: float = 0.01  # the roadmap's < 1% of runs degraded
     cron_grace: timedelta = timedelta(minutes=90)
-    cron_lead: timedelta = timedelta(minutes=60)
+    cron_lead: timedelta = timedelta(minutes=20)
     missed_max: int = 0
     heartbeat_periods: float = 2.0
     trend_window: int = 7
@@ -62,7 +65,7 @@ class MonitorSettings:
         return cls(
             degraded_budget=_number(env, "TB_DEGRADED_BUDGET", base.degraded_budget),
             cron_grace=timedelta(minutes=_number(env, "TB_CHECK_CRON_GRACE_MINS", 90)),
-            cron_lead=timedelta(minutes=_number(env, "TB_CHECK_CRON_LEAD_MINS", 60)),
+            cron_lead=timedelta(minutes=_number(env, "TB_CHECK_CRON_LEAD_MINS", 20)),
             missed_max=int(_number(env, "TB_CHECK_MISSED_MAX", base.missed_max)),
             heartbeat_periods=_number(env, "TB_CHECK_HEARTBEAT_PERIODS",
                                       base.heartbeat_periods),
@@ -75,19 +78,24 @@ class MonitorSettings:
 def missed_fires(schedule: Schedule, runs: Sequence[RunPoint], *, now: datetime,
                  window: timedelta, settings: MonitorSettings) -> list[datetime]:
     """The fire times in the window (after the first run seen) that no run covers."""
-    if not schedule.crons or not runs:
+    period = schedule.period
+    if not schedule.crons or not runs or period is None:
         return []
-    # The first run seen covers its own fire; fires after it are matched with later runs.
-    start = max(now - window, runs[0].as_of)
-    due_by = now - settings.cron_grace
+    # A window must not reach the next fire, or one run could stand for two fires.
+    lead = min(settings.cron_lead, period / 3)
+    grace = min(settings.cron_grace, period - lead - timedelta(minutes=1))
+    # The first run seen covers its own fire (whether its as-of is floored before the fire
+    # or after it): fires are counted from ``lead`` after it, and matched with later runs.
+    start = max(now - window, runs[0].as_of + lead)
+    due_by = now - grace
     fires = sorted({t for cron in schedule.crons for t in cron.fires(start, due_by)})
-    times = sorted(p.as_of for p in runs if p.as_of > start)
+    times = sorted(p.as_of for p in runs if p.as_of > start - lead)
     missed: list[datetime] = []
     k = 0
-    for fire in fires:
-        while k < len(times) and times[k] < fire - settings.cron_lead:
+    for fire in fires:  # earliest run first: the most fires a set of runs can account for
+        while k < len(times) and times[k] < fire - lead:
             k += 1  # a run too early for this fire (or one already used) covers nothing
-        if k < len(times) and times[k] <= fire + settings.cron_grace:
+        if k < len(times) and times[k] <= fire + grace:
             k += 1
         else:
             missed.append(fire)
