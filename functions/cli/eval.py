@@ -108,14 +108,13 @@ def metrics_command(
 @_EVAL_AS_OF
 @click.option(
     "--feed",
-    "only_feed",
     type=FeedChoice(extra=("live",)),
     default=None,
     help="Only forecasts made on this feed (default: all, each resolved on its own feed; "
     "replay is accepted for dataset).",
 )
 @pipeline_errors
-def ingest_command(artifacts_dir: Path, as_of: datetime, only_feed: str | None) -> None:
+def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str | None) -> None:
     """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
 
     Each forecast is resolved on the feed it was made on: synthetic forecasts on the
@@ -145,7 +144,7 @@ def ingest_command(artifacts_dir: Path, as_of: datetime, only_feed: str | None) 
     install_redaction(settings)
     summary = run_ingest(
         artifacts_dir, as_of=as_of, resolvers=default_resolvers(settings),
-        only_feed=None if only_feed is None else FeedKind(only_feed),
+        only_feed=None if feed is None else FeedKind(feed),
         gamma=gamma_lookup(PolymarketClient.from_settings(settings)))
     _echo_json(summary)
 

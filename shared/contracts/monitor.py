@@ -9,10 +9,10 @@ from pydantic import Field
 
 from shared.contracts.base import Contract, UtcDatetime
 
-__all__ = ["CheckReport", "CheckResult", "Severity"]
+__all__ = ["CheckReport", "CheckResult", "AlertSeverity"]
 
 
-class Severity(StrEnum):
+class AlertSeverity(StrEnum):
     """How loud a failing check is (``config/alerts.yaml`` routes each tier to channels)."""
 
     INFO = "info"
@@ -25,7 +25,7 @@ class CheckResult(Contract):
 
     name: str = Field(min_length=1)
     ok: bool
-    severity: Severity = Field(description="the tier a failure of this check alerts at")
+    severity: AlertSeverity = Field(description="the tier a failure of this check alerts at")
     summary: str = Field(min_length=1, max_length=500)
     details: dict[str, Any] = Field(default_factory=dict)
 
@@ -39,7 +39,7 @@ class CheckReport(Contract):
     ok: bool
     checks: tuple[CheckResult, ...]
     failing: tuple[str, ...] = ()
-    worst: Severity | None = None
+    worst: AlertSeverity | None = None
     exit_code: int = Field(ge=0, le=1)
     alerts: dict[str, str] = Field(
         default_factory=dict, description="channel -> delivery (sent, printed, send_failed)")

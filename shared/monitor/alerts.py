@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from shared.config import load_yaml_model
-from shared.contracts.monitor import CheckReport, CheckResult, Severity
+from shared.contracts.monitor import AlertSeverity, CheckReport, CheckResult
 from shared.errors import ProviderError
 from shared.providers.telegram import TelegramClient
 from shared.settings import Settings
@@ -35,7 +35,7 @@ class AlertRoutes(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    tiers: dict[Severity, tuple[Channel, ...]]
+    tiers: dict[AlertSeverity, tuple[Channel, ...]]
 
     def channels(self, failing: Sequence[CheckResult]) -> tuple[Channel, ...]:
         """The channels the failing checks' tiers name, each once, in a stable order."""
@@ -50,7 +50,7 @@ def load_routes(path: Path) -> AlertRoutes:
 
 def render_alert(report: CheckReport, failing: Sequence[CheckResult]) -> str:
     """Plain text: one line per failing check, worst first."""
-    order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    order = {AlertSeverity.CRITICAL: 0, AlertSeverity.WARNING: 1, AlertSeverity.INFO: 2}
     lines = [f"Tracer Bullet self-check {report.as_of.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
              f"{len(failing)} failing"]
     for check in sorted(failing, key=lambda c: (order[c.severity], c.name)):

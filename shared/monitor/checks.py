@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.contracts import ProviderState
-from shared.contracts.monitor import CheckReport, CheckResult, Severity
+from shared.contracts.monitor import AlertSeverity, CheckReport, CheckResult
 from shared.errors import ArtifactError
 from shared.monitor.health import DAY, MonitorSettings, StageHealth
 from shared.monitor.series import RunPoint
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 AUTOCOMMIT_STAGES = {"tracer": "tracer", "universe": "universe", "eval-ingest": "eval-ingest",
                      "eval-weekly": "eval-weekly"}
 """Monitored stage → the ``--stage`` its workflow passes to autocommit.py."""
-_ORDER = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+_ORDER = {AlertSeverity.INFO: 0, AlertSeverity.WARNING: 1, AlertSeverity.CRITICAL: 2}
 
 
 def _pct(value: float | None) -> str:
@@ -60,7 +60,7 @@ def artifacts_check(root: Path) -> CheckResult:
     report = check_tree(root)
     problems = [str(p) for p in report.problems]
     return CheckResult(
-        name="artifacts_valid", ok=not problems, severity=Severity.CRITICAL,
+        name="artifacts_valid", ok=not problems, severity=AlertSeverity.CRITICAL,
         summary=(f"{report.count} artifacts valid" if not problems else
                  f"{len(problems)} problems in {report.count} artifacts; first: {problems[0]}"
                  )[:500],
@@ -81,7 +81,7 @@ def heartbeat_check(health: Mapping[str, StageHealth], settings: MonitorSettings
         if item.age_s > limit:
             stale[name] = {"age_s": item.age_s, "limit_s": limit}
     return CheckResult(
-        name="heartbeat", ok=not stale, severity=Severity.CRITICAL,
+        name="heartbeat", ok=not stale, severity=AlertSeverity.CRITICAL,
         summary=("every scheduled stage ran recently" if not stale else
                  "stale: " + ", ".join(f"{k} ({v['age_s'] / 3600:.1f} h)"
                                         for k, v in stale.items()))[:500],
@@ -94,7 +94,7 @@ def missed_runs_check(health: Mapping[str, StageHealth], settings: MonitorSettin
     missed = {name: item.missed_runs for name, item in sorted(health.items())}
     over = {name: n for name, n in missed.items() if n > settings.missed_max}
     return CheckResult(
-        name="missed_runs", ok=not over, severity=Severity.WARNING,
+        name="missed_runs", ok=not over, severity=AlertSeverity.WARNING,
         summary=("no missed runs in 7 days" if not over else
                  "missed in 7 days: " + ", ".join(f"{k} {v}" for k, v in over.items()))[:500],
         details={"missed_runs_7d": missed, "grace_mins": settings.cron_grace.total_seconds() / 60,
@@ -108,7 +108,7 @@ def degraded_checks(health: Mapping[str, StageHealth], settings: MonitorSettings
                     ) -> list[CheckResult]:
     """The degraded share of runs per stage over 24 h and 7 days against the budget."""
     out = []
-    for label, severity in (("24h", Severity.WARNING), ("7d", Severity.CRITICAL)):
+    for label, severity in (("24h", AlertSeverity.WARNING), ("7d", AlertSeverity.CRITICAL)):
         ratios = {name: getattr(item, f"degraded_ratio_{label}")
                   for name, item in sorted(health.items())}
         counts = {name: [getattr(item, f"degraded_{label}"), getattr(item, f"runs_{label}")]
@@ -138,20 +138,20 @@ def trend_check(root: Path, *, now: datetime, settings: MonitorSettings) -> Chec
     try:
         rows = [r for r in read_rows(EvalPaths(root).trend) if r.get("kind") == "daily"]
     except ArtifactError as e:
-        return CheckResult(name="hit_rate_trend", ok=False, severity=Severity.WARNING,
+        return CheckResult(name="hit_rate_trend", ok=False, severity=AlertSeverity.WARNING,
                            summary=str(e)[:500])
     rows = [r for r in rows if r.get("as_of", "") <= now.strftime("%Y-%m-%dT%H:%M:%SZ")]
     details: dict[str, Any] = {"window": settings.trend_window, "drop": settings.trend_drop,
                                "min_n": settings.trend_min_n, "daily_rows": len(rows)}
     if not rows:
-        return CheckResult(name="hit_rate_trend", ok=True, severity=Severity.WARNING,
+        return CheckResult(name="hit_rate_trend", ok=True, severity=AlertSeverity.WARNING,
                            summary="no daily snapshot yet: nothing to compare", details=details)
     latest = rows[-1]
     age = now - datetime.fromisoformat(latest["as_of"].replace("Z", "+00:00"))
     details |= {"latest_as_of": latest["as_of"], "latest_age_h": round(age / timedelta(hours=1),
                                                                        2)}
     if age > DAY + settings.cron_grace:
-        return CheckResult(name="hit_rate_trend", ok=False, severity=Severity.WARNING,
+        return CheckResult(name="hit_rate_trend", ok=False, severity=AlertSeverity.WARNING,
                            summary=f"no daily trend row since {latest['as_of']}",
                            details=details)
     feed = latest.get("feed", "")
@@ -160,14 +160,14 @@ def trend_check(root: Path, *, now: datetime, settings: MonitorSettings) -> Chec
     rates = [v for v in (_float(r.get("win_rate")) for r in trailing) if v is not None]
     details |= {"feed": feed, "win_rate": rate, "n": n, "trailing": rates}
     if rate is None or not rates or n < settings.trend_min_n:
-        return CheckResult(name="hit_rate_trend", ok=True, severity=Severity.WARNING,
+        return CheckResult(name="hit_rate_trend", ok=True, severity=AlertSeverity.WARNING,
                            summary=f"not enough to compare (n = {n}, {len(rates)} earlier rows)",
                            details=details)
     mean = sum(rates) / len(rates)
     details["trailing_mean"] = mean
     ok = rate >= mean - settings.trend_drop
     return CheckResult(
-        name="hit_rate_trend", ok=ok, severity=Severity.WARNING,
+        name="hit_rate_trend", ok=ok, severity=AlertSeverity.WARNING,
         summary=(f"hit rate {rate:.3f} (n = {n}) vs trailing mean {mean:.3f} of {len(rates)} "
                  f"days ({feed}); allowed drop {settings.trend_drop:.3f}"
                  + ("" if ok else ": regression"))[:500],
@@ -199,11 +199,11 @@ def autocommit_check(root: Path, series: Mapping[str, Sequence[RunPoint]], *,
             for stage in AUTOCOMMIT_STAGES}
     details = {"commits_24h": commits, "runs_24h": runs, "records": present}
     if not present:
-        return CheckResult(name="autocommit", ok=True, severity=Severity.WARNING,
+        return CheckResult(name="autocommit", ok=True, severity=AlertSeverity.WARNING,
                            summary="no autocommit records yet", details=details)
     silent = [s for s in AUTOCOMMIT_STAGES if runs[s] and not commits[s]]
     return CheckResult(
-        name="autocommit", ok=not silent, severity=Severity.WARNING,
+        name="autocommit", ok=not silent, severity=AlertSeverity.WARNING,
         summary=("every stage that ran committed" if not silent else
                  "ran but committed nothing in 24 h: " + ", ".join(silent)),
         details=details)
@@ -220,7 +220,7 @@ def provider_requests_check(series: Mapping[str, Sequence[RunPoint]], *, now: da
             suspects += [f"{stage} {point.run_id}: {s.provider}" for s in point.providers
                          if s.state is ProviderState.OK and s.requests == 0]
     return CheckResult(
-        name="provider_requests", ok=not suspects, severity=Severity.WARNING,
+        name="provider_requests", ok=not suspects, severity=AlertSeverity.WARNING,
         summary=("request counts consistent" if not suspects else
                  f"{len(suspects)} 'ok' providers with no request; first: {suspects[0]}")[:500],
         details={"suspects": suspects[:50]})
@@ -232,4 +232,4 @@ def build_report(checks: Sequence[CheckResult], *, now: datetime) -> CheckReport
     worst = max((c.severity for c in failing), key=_ORDER.__getitem__, default=None)
     return CheckReport(as_of=now, ok=not failing, checks=tuple(checks),
                        failing=tuple(c.name for c in failing), worst=worst,
-                       exit_code=int(worst is Severity.CRITICAL))
+                       exit_code=int(worst is AlertSeverity.CRITICAL))

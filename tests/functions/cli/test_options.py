@@ -27,6 +27,8 @@ TIME_OPTIONS = [
     (["simulate"], "--start"),
     (["backtest", "check-lookahead"], "--start"),
     (["backtest", "check-lookahead"], "--end"),
+    (["check", "--no-alert", "--no-write"], "--as-of"),
+    (["status"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
