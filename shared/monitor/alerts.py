@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import load_yaml_model
 from shared.contracts.monitor import AlertSeverity, CheckReport, CheckResult
@@ -30,12 +30,19 @@ Channel = Literal["summary", "telegram"]
 MAX_ALERT_CHARS = 3500  # under Telegram's 4096-character message limit
 
 
+def _default_tiers() -> dict[AlertSeverity, tuple[Channel, ...]]:
+    return {AlertSeverity.INFO: ("summary",), AlertSeverity.WARNING: ("summary", "telegram"),
+            AlertSeverity.CRITICAL: ("summary", "telegram")}
+
+
 class AlertRoutes(BaseModel):
-    """``tiers``: severity → channels."""
+    """``tiers``: severity → channels (the defaults when the file names none). Other keys
+    of ``config/alerts.yaml`` (such as the per-bot ``alerts:`` rules the readiness board
+    reads) belong to their readers and are left alone."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
-    tiers: dict[AlertSeverity, tuple[Channel, ...]]
+    tiers: dict[AlertSeverity, tuple[Channel, ...]] = Field(default_factory=_default_tiers)
 
     def channels(self, failing: Sequence[CheckResult]) -> tuple[Channel, ...]:
         """The channels the failing checks' tiers name, each once, in a stable order."""

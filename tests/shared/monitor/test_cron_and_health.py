@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.contracts.monitor import AlertSeverity
+from shared.errors import ConfigError
 from shared.monitor.cron import Cron
 from shared.monitor.health import MonitorSettings, missed_fires, stage_health
 from shared.monitor.schedules import Schedule
 from shared.monitor.series import RunPoint
 
+ROOT = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 HOURLY = Schedule("tracer", "tracer.yml", (Cron.parse("17 * * * *"),))
 SETTINGS = MonitorSettings()
@@ -90,3 +94,18 @@ def test_settings_from_env_and_bad_values() -> None:
     assert tuned.degraded_budget == 0.05 and tuned.cron_grace == timedelta(minutes=30)
     with pytest.raises(ValueError, match="TB_CHECK_TREND_DROP"):
         MonitorSettings.from_env({"TB_CHECK_TREND_DROP": "a lot"})
+
+
+def test_alert_routes_read_the_tiers_and_leave_other_keys(tmp_path: Path) -> None:
+    from shared.monitor.alerts import load_routes
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("tiers:\n  critical: [telegram]\nalerts:\n  - bot: sizing\n"
+                    "    severity: page\n")
+    routes = load_routes(path)
+    assert routes.tiers == {AlertSeverity.CRITICAL: ("telegram",)}
+    path.write_text("tiers:\n  critical: [pager]\n")
+    with pytest.raises(ConfigError, match="critical"):
+        load_routes(path)
+    assert load_routes(ROOT / "config" / "alerts.yaml").tiers[AlertSeverity.INFO] == (
+        "summary",)
