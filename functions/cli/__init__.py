@@ -13,6 +13,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
 * ``backtest.py``  ``tb backtest reference-sma``
 * ``data.py``      ``tb data check``
+* ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -25,7 +26,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, data, simulate, study, tracer
+from functions.cli import backtest, board, bots, check, data, simulate, status, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -69,6 +70,8 @@ for _command in (
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,
+    check.check_command,
+    status.status_command,
 ):
     cli.add_command(_command)
 

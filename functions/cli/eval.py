@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -20,13 +20,6 @@ from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.scoring import N_BINS
-from shared.providers.feeds import DATASET_RECORDED_NAME, OfflineFeed, offline_feed
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from functions.eval.ingest import FeedResolvers
-    from shared.providers.base import MarketFeed
 
 __all__ = ["group"]
 
@@ -44,38 +37,6 @@ _BOOTSTRAP_SEED = seed_option(default=0, help="Bootstrap seed.")
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, sort_keys=True, indent=2, allow_nan=False))
-
-
-def _synthetic_feed(seed: int) -> MarketFeed:
-    try:
-        from shared.providers.synthetic import SyntheticFeed
-    except ImportError as e:
-        raise click.ClickException("the synthetic feed is not available in this build") from e
-    feed: MarketFeed = SyntheticFeed(seed=seed)
-    return feed
-
-
-def _dataset_feed() -> MarketFeed:
-    # the dataset of config/tracer.yaml, the one `tb run --feed dataset` decided on; a
-    # missing file is a ConfigError that leaves those forecasts unresolved, with the reason
-    from shared.pipeline.build import dataset_feed
-    from shared.pipeline.settings import load_pipeline_settings
-
-    feed: MarketFeed = dataset_feed(load_pipeline_settings())
-    return feed
-
-
-def _resolvers(seed: int, only: str | None) -> FeedResolvers:
-    """Recorded feed name → the feed that resolves forecasts made on it. A live resolver is
-    not here yet: forecasts of live runs stay unresolved (``no_resolver``)."""
-    resolvers: dict[str, Callable[[], MarketFeed]] = {
-        OfflineFeed.SYNTHETIC.value: lambda: _synthetic_feed(seed),
-        DATASET_RECORDED_NAME: _dataset_feed,
-    }
-    if only is None:
-        return resolvers
-    recorded = DATASET_RECORDED_NAME if offline_feed(only) is OfflineFeed.DATASET else only
-    return {recorded: resolvers[recorded]}
 
 
 @click.group(name="eval")
@@ -145,28 +106,46 @@ def metrics_command(
 @group.command(name="ingest")
 @artifacts_dir_option
 @_EVAL_AS_OF
-@click.option("--feed", type=FeedChoice(), default=None,
-              help="Resolve only the forecasts made on this feed (default: every forecast, "
-              "each on the feed it was made on: synthetic on synthetic, dataset on the "
-              "dataset of config/tracer.yaml). replay is accepted for dataset (its old name).")
-@seed_option(help="Synthetic feed seed.")
+@click.option(
+    "--feed",
+    type=FeedChoice(extra=("live",)),
+    default=None,
+    help="Only forecasts made on this feed (default: all, each resolved on its own feed; "
+    "replay is accepted for dataset).",
+)
 @pipeline_errors
-def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str | None, seed: int) -> None:
+def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str | None) -> None:
     """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
 
-    Each forecast is resolved on the feed it was made on (observations' as_of_close is that
-    feed's close). Idempotent: a second run at the same time adds nothing. Forecasts that
-    cannot be resolved (yet) are listed with a reason in eval_runs/unresolved.csv: a feed
-    with no resolver (live) or whose files are missing, a gap, stale data. Prints the
-    counts.
+    Each forecast is resolved on the feed it was made on: synthetic forecasts on the
+    synthetic feed with their run's seed, dataset forecasts on the dataset (TB_DATA_DIR),
+    live forecasts on Alpaca bars (needs APCA_API_KEY_ID and APCA_API_SECRET_KEY). A
+    forecast whose feed is not available here stays unresolved with its reason
+    (feed_unavailable, unknown_feed) and is never resolved on another feed. Polymarket
+    comparisons recorded by universe runs on the live Polymarket source are resolved from
+    Gamma once their end date has passed (no call is made when none is due).
+
+    Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
+    resolved yet are listed with a reason in eval_runs/unresolved.csv. Prints the counts.
+    --feed is a filter (it once chose the feed every forecast was resolved on).
 
     Example:
 
-        tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z --feed synthetic
+        tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
+    from functions.eval.resolvers import default_resolvers, gamma_lookup
     from functions.eval.stages import run_ingest
+    from shared.evaluation.resolve import FeedKind
+    from shared.pipeline.live import load_settings
+    from shared.providers.polymarket import PolymarketClient
+    from shared.settings import install_redaction
 
-    summary = run_ingest(artifacts_dir, as_of=as_of, resolvers=_resolvers(seed, feed))
+    settings = load_settings()
+    install_redaction(settings)
+    summary = run_ingest(
+        artifacts_dir, as_of=as_of, resolvers=default_resolvers(settings),
+        only_feed=None if feed is None else FeedKind(feed),
+        gamma=gamma_lookup(PolymarketClient.from_settings(settings)))
     _echo_json(summary)
 
 

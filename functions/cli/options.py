@@ -59,8 +59,8 @@ class FeedChoice(click.Choice[str]):
     """One of :data:`FEEDS`, or an old name of one (``replay`` is ``dataset``), converted to
     the feed's current name."""
 
-    def __init__(self) -> None:
-        super().__init__(FEEDS)
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        super().__init__((*FEEDS, *extra))
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:

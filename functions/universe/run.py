@@ -141,6 +141,7 @@ def run_shard(
         universe_symbols=tuple(s.symbol for s in universe.sorted_symbols()),
         settings=_settings(universe),
         provider_setup=_setup(sources, settings),
+        provider_requests=_requests_sent(sources),
         polymarket_source=sources.polymarket.label if sources.polymarket else "none",
         bots=sum_bot_metrics([e.metrics() for e in engines.values()]),
         records=tuple(records),
@@ -154,6 +155,16 @@ def _setup(sources: UniverseSources, settings: PipelineSettings
     # Each provider's status before the run, and the board's mode limit when it lowered one.
     limited = mode_limit_status(settings.mode_limits)
     return (*sources.setup, sources.polymarket_status, *((limited,) if limited else ()))
+
+
+def _requests_sent(sources: UniverseSources) -> dict[str, int]:
+    # What each live client counted once the shard is done (the setup is read before any
+    # call, so its counts are 0). Offline stand-ins have no probe and are left out.
+    probes = dict(getattr(sources.board, "probes", {}))
+    client = getattr(sources.polymarket, "client", None)
+    if client is not None and hasattr(client, "status"):
+        probes["polymarket"] = client.status
+    return {name: int(probe().requests) for name, probe in sorted(probes.items())}
 
 
 def run_unsharded(request: UniverseRequest, *, sources: UniverseSources,
@@ -209,7 +220,7 @@ def finalize(partials: Sequence[UniverseShard]) -> Finalized:
     configs = {"signal_bots": first.config_digest, "universe": first.universe_digest}
     run_id = derive_run_id(as_of=first.as_of, code_version=first.code_version, config=configs,
                            feed=first.feed, inputs=inputs_digest, seed=first.seed)
-    statuses = _provider_statuses(first.provider_setup, records)
+    statuses = _with_requests(_provider_statuses(first.provider_setup, records), partials)
     polymarket = _polymarket_summary(first, records, statuses)
     reasons = _degraded_reasons(records, statuses)
     manifest = RunManifest(
@@ -277,6 +288,26 @@ def _provider_statuses(setup: Sequence[ProviderStatus], records: Sequence[Symbol
             provider=provider, state=state, reason_codes=tuple(sorted(codes)),
             detail=f"failed for {named}; first: {details[provider]}"[:500])
     return tuple(statuses[name] for name in sorted(statuses))
+
+
+def _with_requests(statuses: Sequence[ProviderStatus], partials: Sequence[UniverseShard]
+                   ) -> tuple[ProviderStatus, ...]:
+    # The requests every shard's live clients sent, summed; a live provider still "ok" that
+    # sent none was never called by this run, so it is "skipped", not "ok".
+    sent: dict[str, int] = {}
+    for partial in partials:
+        for name, count in partial.provider_requests.items():
+            sent[name] = sent.get(name, 0) + count
+    out = []
+    for status in statuses:
+        if status.provider in sent:
+            count = sent[status.provider]
+            update: dict[str, object] = {"requests": max(status.requests, count)}
+            if count == 0 and status.state is ProviderState.OK:
+                update |= {"state": ProviderState.SKIPPED, "detail": "not called by this run"}
+            status = status.model_copy(update=update)
+        out.append(status)
+    return tuple(out)
 
 
 def _polymarket_summary(first: UniverseShard, records: Sequence[SymbolRecord],

@@ -51,13 +51,13 @@ class UnresolvedReason(StrEnum):
     MISSING_BAR_AT_TARGET = "missing_bar_at_target"  # a gap in bars at as_of + horizon
     STALE_DATA = "stale_data"  # the feed's newest bar closed before as_of + horizon
     FEED_ERROR = "feed_error"  # the feed failed transiently; retried on the next ingest
-    NO_RESOLVER = "no_resolver"  # nothing can resolve forecasts made on this feed (yet)
-    FEED_UNAVAILABLE = "feed_unavailable"  # the forecast's feed cannot be opened (files)
     NO_RESOLUTION_RECORD = "no_resolution_record"  # no market record was fetched
     MARKET_OPEN = "market_open"  # the market has not closed yet
     AMBIGUOUS_OUTCOME = "ambiguous_outcome_prices"  # closed, but prices are not 1/0 or 0.5/0.5
     BAD_RESOLUTION_RECORD = "bad_resolution_record"  # outcomes/outcomePrices do not parse
     PRICE_AFTER_CLOSE = "market_price_after_close"  # the "decision-time" price leaks the label
+    FEED_UNAVAILABLE = "feed_unavailable"  # the forecast's own feed cannot be read here
+    UNKNOWN_FEED = "unknown_feed"  # no resolver for the recorded feed; never resolved elsewhere
 
 
 def parse_utc(text: str) -> datetime:
@@ -95,6 +95,8 @@ class PriceClaim:
     run_id: str
     feed: str
     forecast: Forecast
+    seed: int = 0  # the run's seed: the synthetic feed is resolved with it
+    outcome_status: str = ""  # the run's outcome: triggered, suppressed, no_trigger, failed
 
     @property
     def forecast_id(self) -> str:
@@ -122,6 +124,7 @@ class MarketClaim:
     bot: str
     bot_version: str
     feed: str = "polymarket"
+    end_date: datetime | None = None  # when the market is due to resolve (None: ask now)
 
     @property
     def forecast_id(self) -> str:
@@ -173,6 +176,7 @@ class Observation:
     target_bar_end: datetime | None
     target_close: float | None
     resolved_at: datetime
+    outcome_status: str = ""  # the run's outcome (a call or not); empty for market claims
 
 
 OBSERVATION_COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(Observation))
@@ -189,6 +193,7 @@ class Unresolved:
     target_at: datetime | None
     reason: UnresolvedReason
     detail: str
+    feed: str = ""  # the feed the claim was made on (and may only be resolved on)
 
 
 UNRESOLVED_COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(Unresolved))
@@ -258,4 +263,5 @@ def observation_from_row(row: dict[str, str]) -> Observation:
         target_bar_end=time_or_none("target_bar_end"),
         target_close=float_or_none("target_close"),
         resolved_at=parse_utc(row["resolved_at"]),
+        outcome_status=row.get("outcome_status") or "",
     )

@@ -25,6 +25,7 @@ from shared.contracts import (
 )
 from shared.contracts.backtest import BacktestReport
 from shared.contracts.evaluation import EvalSnapshot
+from shared.contracts.monitor import CheckReport
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
@@ -37,6 +38,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
     "eval_snapshot": EvalSnapshot,
+    "check_report": CheckReport,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
 }
@@ -44,6 +46,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "backtest_report": BacktestReport,
     "bar": Bar,
+    "check_report": CheckReport,
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,

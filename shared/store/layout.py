@@ -15,7 +15,9 @@ Layout::
     eval_runs/unresolved.csv                          claims due but not resolvable yet
     eval_runs/ingest_log.csv                          one row per ingest as-of time
     eval_runs/trend.csv                               one row per snapshot (as_of, kind)
-    eval_runs/<YYYYMMDDTHHMMSSZ>/                     a snapshot: metrics.json, CSVs, PNGs
+    eval_runs/<kind>/<YYYYMMDDTHHMMSSZ>/              a snapshot (kind daily or weekly, so the
+                                                      two never share a folder): metrics.json,
+                                                      CSVs, PNGs
 
 Dates and stamps come from the run's as-of time, never the wall clock.
 """
@@ -38,6 +40,7 @@ __all__ = [
     "backtest_dir",
     "day_dir",
     "days_between",
+    "SNAPSHOT_KINDS",
     "eval_snapshot_dir",
     "shard_file_name",
     "shard_partial_path",
@@ -110,9 +113,16 @@ def snapshot_stamp(as_of: datetime) -> str:
     return as_of.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def eval_snapshot_dir(as_of: datetime) -> str:
-    """The folder of the evaluation snapshot at ``as_of``."""
-    return f"{EVAL_DIR}/{snapshot_stamp(as_of)}"
+SNAPSHOT_KINDS = ("daily", "weekly")
+
+
+def eval_snapshot_dir(as_of: datetime, kind: str = "daily") -> str:
+    """The folder of the ``kind`` evaluation snapshot at ``as_of``: daily and weekly snapshots
+    live apart (``eval_runs/daily/…``, ``eval_runs/weekly/…``), so one never overwrites the
+    other."""
+    if kind not in SNAPSHOT_KINDS:
+        raise ValueError(f"unknown snapshot kind {kind!r} (choose from {SNAPSHOT_KINDS})")
+    return f"{EVAL_DIR}/{kind}/{snapshot_stamp(as_of)}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,6 @@ class EvalPaths:
     def trend(self) -> Path:
         return self.root / "trend.csv"
 
-    def snapshot(self, as_of: datetime) -> Path:
-        """The snapshot folder for an as-of time."""
-        return self.artifacts_dir / eval_snapshot_dir(as_of)
+    def snapshot(self, as_of: datetime, kind: str = "daily") -> Path:
+        """The ``kind`` snapshot folder for an as-of time."""
+        return self.artifacts_dir / eval_snapshot_dir(as_of, kind)

@@ -84,6 +84,8 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("backtest", "run"): ["backtest", "run", "--start", "2026-03-01T00:00:00Z",
                               "--end", "2026-03-02T00:00:00Z", *art],
         ("data", "check"): ["data", "check", str(bars), "--json"],
+        ("check",): ["check", "--as-of", "2026-03-09T12:00:00Z", "--no-write", *art],
+        ("status",): ["status", "--as-of", "2026-03-09T12:00:00Z", "--json", *art],
     }
 
 

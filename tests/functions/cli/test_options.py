@@ -29,6 +29,8 @@ TIME_OPTIONS = [
     (["backtest", "check-lookahead"], "--end"),
     (["backtest", "run", "--end", "2025-01-02T00:00:00Z"], "--start"),
     (["backtest", "run", "--start", "2025-01-01T00:00:00Z"], "--end"),
+    (["check", "--no-alert", "--no-write"], "--as-of"),
+    (["status"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),

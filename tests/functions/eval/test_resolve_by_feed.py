@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from functions.eval.ingest import FeedResolvers, ingest
+from functions.eval.ingest import ingest
 from shared.errors import ConfigError
 from shared.evaluation.records import Observation, PriceClaim, Unresolved, UnresolvedReason
+from shared.evaluation.resolve import ResolverRegistry
 from shared.providers.base import MarketFeed
 from shared.providers.dataset import DatasetFeed
 from shared.providers.synthetic import SyntheticFeed
@@ -37,7 +37,7 @@ def _one(result: object, cls: type) -> object:
 
 
 def test_dataset_forecast_resolves_on_the_dataset_close() -> None:
-    resolvers: FeedResolvers = {"replay": _dataset}
+    resolvers = ResolverRegistry(factories={"replay": lambda _seed: _dataset()})
     result = ingest([_claim("replay", "BTC-USD", T)], resolvers=resolvers,
                     as_of=T + timedelta(hours=4))
     obs = _one(result, Observation)
@@ -51,14 +51,15 @@ def test_dataset_forecast_resolves_on_the_dataset_close() -> None:
 def test_each_feed_resolves_its_own_and_live_stays_unresolved_with_a_reason() -> None:
     calls: list[str] = []
 
-    def counting(name: str, make: Callable[[], MarketFeed]) -> Callable[[], MarketFeed]:
-        def factory() -> MarketFeed:
+    def counting(name: str, make: Callable[[], MarketFeed]) -> Callable[[int], MarketFeed]:
+        def factory(_seed: int) -> MarketFeed:
             calls.append(name)
             return make()
         return factory
 
-    resolvers: FeedResolvers = {"replay": counting("replay", _dataset),
-                                "synthetic": counting("synthetic", lambda: SyntheticFeed(7))}
+    resolvers = ResolverRegistry(factories={
+        "replay": counting("replay", _dataset),
+        "synthetic": counting("synthetic", lambda: SyntheticFeed(7))})
     syn_t = datetime(2026, 1, 5, 12, tzinfo=UTC)
     claims = [_claim("replay", "BTC-USD", T), _claim("synthetic", "BTC-USD", syn_t),
               _claim("live", "BTC-USD", T)]
@@ -67,14 +68,15 @@ def test_each_feed_resolves_its_own_and_live_stays_unresolved_with_a_reason() ->
     assert len(result.observations) == 2
     (live,) = result.unresolved
     assert isinstance(live, Unresolved)
-    assert live.reason is UnresolvedReason.NO_RESOLVER and live.detail == "no live resolver"
+    assert live.reason is UnresolvedReason.UNKNOWN_FEED and "never resolved" in live.detail
 
 
 def test_feed_that_cannot_open_leaves_its_forecasts_unresolved() -> None:
     def missing() -> MarketFeed:
         raise ConfigError("dataset feed: files not found: ['x.csv']")
 
-    result = ingest([_claim("replay", "BTC-USD", T)], resolvers={"replay": missing},
+    result = ingest([_claim("replay", "BTC-USD", T)],
+                    resolvers=ResolverRegistry(factories={"replay": lambda _seed: missing()}),
                     as_of=T + timedelta(hours=4))
     item = _one(result, Unresolved)
     assert isinstance(item, Unresolved)
@@ -85,15 +87,11 @@ def test_daily_dataset_resolves_across_a_weekend() -> None:
     feed = DatasetFeed({"AAPL": FIXTURES / "yahoo_nulls.csv"}, timeframe=_day())
     friday = datetime(2012, 7, 6, 21, 0, tzinfo=UTC)  # after Friday's close (20:00Z)
     result = ingest([_claim("replay", "AAPL", friday, horizon_hours=72)],
-                    resolvers={"replay": lambda: feed}, as_of=friday + timedelta(days=5))
+                    resolvers=ResolverRegistry(factories={"replay": lambda _seed: feed}),
+                    as_of=friday + timedelta(days=5))
     obs = _one(result, Observation)
     assert isinstance(obs, Observation) and obs.target_bar_end is not None
     assert obs.target_bar_end == datetime(2012, 7, 9, 20, 0, tzinfo=UTC)  # Monday's close
-
-
-def test_ingest_needs_a_feed_or_resolvers() -> None:
-    with pytest.raises(TypeError):
-        ingest([], as_of=T)
 
 
 def _day():  # type: ignore[no-untyped-def]
