@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 import jsonschema
+import yaml
 from pydantic import BaseModel
 
 from shared.bots.base import Bot, BotConfig, BotDecision
@@ -22,6 +23,7 @@ from shared.contracts import Authority, Decision, EnvelopeStatus, Mode, ReportEn
 from shared.contracts.manifest import BotMetrics
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import bot_codes, configured
+from shared.signal.config import bot_config_schema_name, render_bot_config_schemas
 
 __all__ = ["TITLES", "Typecheck", "check_impl", "mypy_typecheck"]
 
@@ -114,19 +116,26 @@ def _interface(bot: type[Bot[Any, Any]]) -> tuple[bool, str]:
 
 
 def _schema(tree: Tree, name: str) -> tuple[bool, str]:
-    path = tree.root / "schemas" / f"bot_config_{name}.schema.json"
+    # The tree's published schema must be what the config model generates (no drift), and the
+    # tree's config file, as written, must validate against it.
+    schema_file = f"{bot_config_schema_name(name)}.schema.json"
+    path = tree.root / "schemas" / schema_file
     if not path.is_file():
         return False, f"{tree.rel(path)} is absent: no bot-config JSON Schema is published"
-    loaded = configured(tree, name)
-    if isinstance(loaded, str):
-        return False, loaded
+    text = path.read_text(encoding="utf-8")
+    if text != render_bot_config_schemas()[schema_file]:
+        return False, f"{tree.rel(path)} differs from {tree.bot_class(name).config_model.__name__}" \
+                      " (run python -m shared.schemas.export)"
+    config = tree.config_path(name)
     try:
-        jsonschema.validate({"mode": loaded[0], "params": loaded[1]},
-                            json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, jsonschema.ValidationError) as e:
-        return False, f"{tree.rel(tree.config_path(name))} vs {tree.rel(path)}: " \
-                      f"{str(e).splitlines()[0]}"
-    return True, f"{tree.rel(tree.config_path(name))} validates against {tree.rel(path)}"
+        document = yaml.safe_load(config.read_text(encoding="utf-8"))
+        jsonschema.validate(document, json.loads(text))
+    except OSError:
+        return False, f"{tree.rel(config)} is missing"
+    except (ValueError, yaml.YAMLError, jsonschema.ValidationError) as e:
+        return False, f"{tree.rel(config)} vs {tree.rel(path)}: {str(e).splitlines()[0][:200]}"
+    return True, f"{tree.rel(config)} validates against {tree.rel(path)} (generated from " \
+                 f"{tree.bot_class(name).config_model.__name__}, no drift)"
 
 
 def _within_hard(tree: Tree, name: str) -> tuple[bool, str]:
