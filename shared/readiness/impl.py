@@ -124,8 +124,9 @@ def _schema(tree: Tree, name: str) -> tuple[bool, str]:
         return False, f"{tree.rel(path)} is absent: no bot-config JSON Schema is published"
     text = path.read_text(encoding="utf-8")
     if text != render_bot_config_schemas()[schema_file]:
-        return False, f"{tree.rel(path)} differs from {tree.bot_class(name).config_model.__name__}" \
-                      " (run python -m shared.schemas.export)"
+        model = tree.bot_class(name).config_model.__name__
+        return False, f"{tree.rel(path)} differs from {model} (run python -m " \
+                      "shared.schemas.export)"
     config = tree.config_path(name)
     try:
         document = yaml.safe_load(config.read_text(encoding="utf-8"))

@@ -78,7 +78,7 @@ def load_bot_settings(directory: Path | None = None) -> BotSettings:
     """Load every registered bot's file; a missing file is a ConfigError naming it."""
     base = (directory or config_dir()) / "bots"
     loaded: dict[str, tuple[Mode, BotConfig]] = {}
-    for name, entry in sorted(BOTS.items()):
+    for name in sorted(BOTS):
         parsed = load_yaml_model(base / f"{name}.yaml", bot_file_model(name))
         loaded[name] = (parsed.mode, parsed.params)
     return BotSettings(bots=loaded)
@@ -86,7 +86,8 @@ def load_bot_settings(directory: Path | None = None) -> BotSettings:
 
 def bot_file_model(name: str) -> type[BotFile[Any]]:
     """The model ``config/bots/<name>.yaml`` is validated against (mode + typed params)."""
-    model: type[BotFile[Any]] = BotFile[BOTS[name].bot_class.config_model]  # type: ignore[name-defined]
+    config_model = BOTS[name].bot_class.config_model
+    model: type[BotFile[Any]] = BotFile[config_model]  # type: ignore[valid-type]
     return model
 
 

@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.frames import validate_bars_frame
-from shared.errors import ContractViolation
 from shared.contracts.schemas import ARTIFACT_MODELS, render_contract_schemas
+from shared.errors import ContractViolation
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
