@@ -121,7 +121,7 @@ def run_universe(
                 path = write_partial(artifacts_dir, partial)
             record_telemetry(artifacts_dir, stage="universe", run_id=path.stem,
                              as_of=as_of, feed=partial.feed, bot_metrics=meter.bots,
-                             stages=stages, shard=shard.label)
+                             stages=stages, shard=shard.label, history=history_dir)
             return UniverseOutcome([path], partial=partial)
         with stages.stage("decide"):
             finalized = run_unsharded(request, sources=sources, registry=default_registry(),

@@ -34,8 +34,12 @@ TELEMETRY_DIR = f"{RUNS_DIR}/telemetry"
 BotMetricsOf = Callable[[int | None], tuple[BotTelemetry, ...]]
 
 
-def telemetry_path(root: Path, stage: str, recorded_at: datetime) -> Path:
-    return root / TELEMETRY_DIR / recorded_at.date().isoformat() / f"{stage}.jsonl"
+def telemetry_path(root: Path, stage: str, recorded_at: datetime, shard: str | None = None
+                   ) -> Path:
+    """One file per stage and day; a shard has its own (shards run on separate machines and
+    their files are gathered without a merge: ``universe-shard-1-of-4.jsonl``)."""
+    name = stage if shard is None else f"{stage}-shard-{shard.replace('/', '-of-')}"
+    return root / TELEMETRY_DIR / recorded_at.date().isoformat() / f"{name}.jsonl"
 
 
 def iter_telemetry(root: Path, stage: str | None = None) -> Iterator[tuple[Path, RunTelemetry]]:
@@ -44,7 +48,7 @@ def iter_telemetry(root: Path, stage: str | None = None) -> Iterator[tuple[Path,
     base = root / TELEMETRY_DIR
     if not base.is_dir():
         return
-    pattern = f"{stage}.jsonl" if stage else "*.jsonl"
+    pattern = f"{stage}*.jsonl" if stage else "*.jsonl"
     for path in sorted(base.glob(f"*/{pattern}")):
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
@@ -55,10 +59,13 @@ def iter_telemetry(root: Path, stage: str | None = None) -> Iterator[tuple[Path,
             if not line.strip():
                 continue
             try:
-                yield path, RunTelemetry.model_validate_json(line)
+                record = RunTelemetry.model_validate_json(line)
             except ValidationError:
                 logger.warning("telemetry %s:%d is not a run_telemetry record; skipped",
                                path, number)
+                continue
+            if stage is None or record.stage == stage:
+                yield path, record
 
 
 def last_record(root: Path, stage: str, shard: str | None = None) -> RunTelemetry | None:
@@ -69,11 +76,15 @@ def last_record(root: Path, stage: str, shard: str | None = None) -> RunTelemetr
 
 def record_run(root: Path, *, stage: str, run_id: str, as_of: datetime, feed: str,
                recorded_at: datetime, bot_metrics: BotMetricsOf,
-               stage_latency_ms: dict[str, float], shard: str | None = None) -> RunTelemetry:
+               stage_latency_ms: dict[str, float], shard: str | None = None,
+               history: Path | None = None) -> RunTelemetry:
     """Append this run's telemetry: per-stage latency, each bot's metrics, and the heartbeat
     (milliseconds since the previous record of the same stage on file; None for the first).
-    ``bot_metrics(heartbeat_age_ms)`` gives the bots' metrics (``Meter.bots``)."""
-    previous = last_record(root, stage, shard)
+    ``bot_metrics(heartbeat_age_ms)`` gives the bots' metrics (``Meter.bots``). The previous
+    record is looked up under ``history`` (a shard's checkout) as well as ``root``."""
+    found = [r for r in (last_record(base, stage, shard) for base in {root, history or root})
+             if r is not None]
+    previous = max(found, key=lambda r: r.recorded_at) if found else None
     heartbeat = None
     if previous is not None:
         heartbeat = max(0, int((recorded_at - previous.recorded_at).total_seconds() * 1000))
@@ -82,7 +93,7 @@ def record_run(root: Path, *, stage: str, run_id: str, as_of: datetime, feed: st
         feed=feed, stage_latency_ms={k: round(v, 3) for k, v in sorted(stage_latency_ms.items())},
         heartbeat_age_ms=heartbeat, previous_run_id=previous.run_id if previous else None,
         bots=bot_metrics(heartbeat))
-    path = telemetry_path(root, stage, recorded_at)
+    path = telemetry_path(root, stage, recorded_at, shard)
     with locked(path):
         existing = path.read_text(encoding="utf-8") if path.exists() else ""
         if existing and not existing.endswith("\n"):
@@ -117,14 +128,14 @@ class StageClock:
 
 
 def record_telemetry(root: Path, *, stage: str, run_id: str, as_of: datetime, feed: str,
-                     bot_metrics: BotMetricsOf, stages: StageClock, shard: str | None = None
-                     ) -> RunTelemetry | None:
+                     bot_metrics: BotMetricsOf, stages: StageClock, shard: str | None = None,
+                     history: Path | None = None) -> RunTelemetry | None:
     """:func:`record_run` at the current wall time; a failure to write is logged, never
     raised (telemetry never fails a run)."""
     try:
         return record_run(root, stage=stage, run_id=run_id, as_of=as_of, feed=feed,
                           recorded_at=clock.utc_now(), bot_metrics=bot_metrics,
-                          stage_latency_ms=stages.totals(), shard=shard)
+                          stage_latency_ms=stages.totals(), shard=shard, history=history)
     except (OSError, ValueError) as e:
         logger.warning("telemetry of %s run %s not recorded: %s", stage, run_id, e)
         return None
