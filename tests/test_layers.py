@@ -25,7 +25,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("shared.reason_codes", "shared.datadir"),
     ("shared.providers", "shared.features", "shared.sentiment", "shared.evaluation",
      "shared.render", "shared.store", "shared.bots"),
-    ("shared.notify", "shared.signal"),
+    ("shared.notify", "shared.signal", "shared.alerts"),
     ("shared.universe", "shared.readiness", "shared.schemas"),
     ("shared.pipeline",),
     ("shared.backtest",),

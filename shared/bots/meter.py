@@ -37,6 +37,7 @@ class _BotTally:
     decisions: int = 0
     errors: int = 0
     rejects: int = 0
+    skipped: int = 0
     latencies: list[float] = field(default_factory=list)
 
 
@@ -57,6 +58,7 @@ class Meter:
         tally.decisions += 1
         tally.errors += envelope.status is EnvelopeStatus.FAILED
         tally.rejects += envelope.status is EnvelopeStatus.OK and envelope.decision in _REJECTS
+        tally.skipped += envelope.status is EnvelopeStatus.SKIPPED
         if latency_ms is not None:
             tally.latencies.append(latency_ms)
 
@@ -69,6 +71,7 @@ class Meter:
             out.append(BotTelemetry(
                 bot=name, mode=t.mode, config_version=t.config_version,
                 decisions_total=t.decisions, errors_total=t.errors, rejects_total=t.rejects,
+                skipped_total=t.skipped,
                 decision_latency_ms=mean, latency_p95_ms=p95(t.latencies),
                 latency_samples_ms=tuple(round(x, 3) for x in t.latencies),
                 heartbeat_age_ms=heartbeat_age_ms))

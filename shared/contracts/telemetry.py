@@ -29,7 +29,8 @@ class BotTelemetry(Contract):
     config_version: Digest
     decisions_total: NonNegativeInt
     errors_total: NonNegativeInt
-    rejects_total: NonNegativeInt
+    skipped_total: NonNegativeInt = 0  # not run (stub, quarantine)
+    rejects_total: NonNegativeInt  # ok decisions that were block or no_trigger
     decision_latency_ms: float | None = Field(default=None, ge=0)  # mean; None: no decision
     latency_p95_ms: float | None = Field(default=None, ge=0)
     latency_samples_ms: tuple[float, ...] = ()
