@@ -320,9 +320,12 @@ def _metrics(tree: Tree, name: str, fixtures: dict[str, Fixture]) -> tuple[bool,
     bot = tree.bot_class(name)
     meter = Meter()
     for fixture in fixtures.values():
-        runner = BotRunner(bot(bot.config_model.model_validate(fixture.config)), fixture.mode,
-                           registry, meter=meter)
-        envelope = runner.run(fixture.input, as_of=_EPOCH, symbol=None)
+        try:
+            runner = BotRunner(bot(bot.config_model.model_validate(fixture.config)),
+                               fixture.mode, registry, meter=meter)
+            envelope = runner.run(fixture.input, as_of=_EPOCH, symbol=None)
+        except Exception as e:  # noqa: BLE001 - a run that raises is the evidence
+            return False, f"{tree.rel(fixture.path)}: {type(e).__name__}: {str(e)[:160]}"
         if envelope.latency_ms is not None:
             return False, "the meter wrote latency into an envelope (byte-identical core)"
     with tempfile.TemporaryDirectory() as scratch:
