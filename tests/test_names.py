@@ -16,6 +16,7 @@ from functions.docs import iter_commands
 from shared.bots.registry import BOTS, GUARDS, BotName
 from shared.errors import ConfigError
 from shared.providers.feeds import DATASET_RECORDED_NAME, OfflineFeed, offline_feed
+from tests.helpers.tree import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED_COMMANDS = [(" ".join(path[1:]), command) for path, command in iter_commands()
@@ -93,8 +94,7 @@ def test_dataset_and_replay_spellings_write_the_same_run(tmp_path: Path) -> None
                                           "2022-03-01T12:00:00Z", "--artifacts-dir", str(out),
                                           "--no-notify"])
         assert result.exit_code == 0, result.output
-        files = sorted(p for p in out.rglob("*") if p.is_file())
-        runs[name] = (result.output, {p.relative_to(out): p.read_bytes() for p in files})
+        runs[name] = (result.output, snapshot(out))  # (run telemetry is wall time)
     assert runs["dataset"] == runs["replay"]
     _, files = runs["dataset"]
     assert any(f'"feed": "{DATASET_RECORDED_NAME}"'.encode() in data for data in files.values())

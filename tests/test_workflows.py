@@ -22,6 +22,7 @@ COMMITTING_JOBS = {
     "universe.yml": {"reduce"},
     "board.yml": {"board"},
     "check.yml": {"check"},
+    "ci.yml": {"record"},
 }
 # `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
 UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")

@@ -11,6 +11,7 @@ from pathlib import Path
 from functions.tracer.persist import load_prior_triggers, record_quarantined, write_result
 from functions.tracer.run import TracerRequest, run
 from shared import clock
+from shared.bots.meter import Meter
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.gitinfo import git_sha
@@ -24,6 +25,7 @@ from shared.reason_codes import default_registry
 from shared.store import quarantine
 from shared.store.hygiene import remove_leftovers
 from shared.store.layout import RUNS_DIR, tracer_run_paths
+from shared.store.telemetry import StageClock, record_telemetry
 
 __all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]
 
@@ -87,9 +89,18 @@ def run_tracer(
         sources.board.degrade(quarantine.ARTIFACT_QUARANTINED)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
                             git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
-    result = run(request, sources=sources, registry=default_registry(), timer=timer)
+    meter = Meter()
+    stages = StageClock(meter.clock)
+    with stages.stage("decide"):
+        result = run(request, sources=sources, registry=default_registry(), timer=timer,
+                     meter=meter)
     if notify:
-        result = deliver_tracer(result)
-    written = write_result(artifacts_dir, result)
+        with stages.stage("deliver"):
+            result = deliver_tracer(result)
+    with stages.stage("persist"):
+        written = write_result(artifacts_dir, result)
+    record_telemetry(artifacts_dir, stage="tracer", run_id=result.run.run_id,
+                     as_of=result.run.as_of, feed=sources.feed_name,
+                     bot_metrics=meter.bots, stages=stages)
     return TracerOutcome(result.run, tracer_run_paths(result.run.as_of, result.run.run_id),
                          written)

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from functions.universe.build import UniverseSources
 from functions.universe.records import symbol_record
+from shared.bots.meter import Meter
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,
@@ -99,6 +100,7 @@ def run_shard(
     registry: ReasonCodeRegistry,
     timer: Callable[[], float] | None = None,
     on_symbol: Callable[[str], None] | None = None,
+    meter: Meter | None = None,
 ) -> UniverseShard:
     """Evaluate this shard's symbols; one symbol's failure is recorded, never raised."""
     started = timer() if timer else None
@@ -110,7 +112,8 @@ def run_shard(
         # every bot shows up in the metrics even when no symbol reaches the engine.
         key = config_digest(signal)
         if key not in engines:
-            engines[key] = SignalEngine(signal, settings.bots, registry, timer=timer)
+            engines[key] = SignalEngine(signal, settings.bots, registry, timer=timer,
+                                        meter=meter)
         return engines[key]
 
     engine_for(settings.signal)
@@ -169,13 +172,14 @@ def _requests_sent(sources: UniverseSources) -> dict[str, int]:
 
 def run_unsharded(request: UniverseRequest, *, sources: UniverseSources,
                   registry: ReasonCodeRegistry, timer: Callable[[], float] | None = None,
-                  on_symbol: Callable[[str], None] | None = None) -> Finalized:
+                  on_symbol: Callable[[str], None] | None = None,
+                  meter: Meter | None = None) -> Finalized:
     """The whole universe in one process: shard ``0/1``, finished at once."""
     whole = UniverseRequest(as_of=request.as_of, seed=request.seed, universe=request.universe,
                             settings=request.settings, shard=Shard(0, 1),
                             git_sha=request.git_sha, prior_triggers=request.prior_triggers)
     partial = run_shard(whole, sources=sources, registry=registry, timer=timer,
-                        on_symbol=on_symbol)
+                        on_symbol=on_symbol, meter=meter)
     return finalize([partial])
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.meter import Meter
 from shared.config import config_digest
 from shared.contracts import (
     Decision,
@@ -57,6 +58,9 @@ class BotRunner:
     mode: Mode
     registry: ReasonCodeRegistry
     timer: Callable[[], float] | None = None  # monotonic seconds; None: latency not recorded
+    # The always-on meter (telemetry outside the envelopes); its clock times the decision
+    # when ``timer`` is None, and the latency goes to the meter, not the envelope.
+    meter: Meter | None = None
     decisions_total: int = 0
     errors_total: int = 0
     latency_ms_total: float = 0.0
@@ -70,21 +74,24 @@ class BotRunner:
             )
         config: BotConfig = self.bot.config
         self.config_version = config_digest({"mode": self.mode.value, "params": config})
+        if self.meter is not None:
+            self.meter.register(self.bot.name, self.mode, self.config_version)
 
     def run(
         self, inputs: BaseModel | Mapping[str, Any], *, as_of: datetime, symbol: str | None
     ) -> ReportEnvelope:
         """Decide on ``inputs`` (a model or a raw mapping to validate)."""
-        started = self.timer() if self.timer else None
+        clock = self.timer or (self.meter.clock if self.meter is not None else None)
+        started = clock() if clock else None
         raw = inputs.model_dump(mode="json") if isinstance(inputs, BaseModel) else inputs
         inputs_digest = sha256_hex(canonical_json(raw))[:16]
         result = self._decide(inputs)
-        latency = None
-        if started is not None and self.timer is not None:
-            latency = round((self.timer() - started) * 1000.0, 3)
-            self.latency_ms_total += latency
+        measured = None
+        if started is not None and clock is not None:
+            measured = round((clock() - started) * 1000.0, 3)
+            self.latency_ms_total += measured
         return self._envelope(result, as_of=as_of, symbol=symbol, inputs_digest=inputs_digest,
-                              latency_ms=latency)
+                              latency_ms=measured if self.timer else None, measured_ms=measured)
 
     def fail(
         self,
@@ -104,14 +111,15 @@ class BotRunner:
         return self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
 
     def _envelope(self, result: BotDecision, *, as_of: datetime, symbol: str | None,
-                  inputs_digest: str, latency_ms: float | None = None) -> ReportEnvelope:
+                  inputs_digest: str, latency_ms: float | None = None,
+                  measured_ms: float | None = None) -> ReportEnvelope:
         # The one place envelopes are built: registry check, counters, effectiveness.
         self.registry.check(result.reason_codes)
         self.decisions_total += 1
         if result.status is EnvelopeStatus.FAILED:
             self.errors_total += 1
         bot = self.bot
-        return ReportEnvelope(
+        envelope = ReportEnvelope(
             bot=bot.name,
             bot_version=bot.version,
             authority=bot.authority,
@@ -131,6 +139,9 @@ class BotRunner:
             evidence=result.evidence,
             numbers=_all_numbers(result),
         )
+        if self.meter is not None:
+            self.meter.observe(envelope, measured_ms)
+        return envelope
 
     def _decide(self, inputs: BaseModel | Mapping[str, Any]) -> BotDecision:
         bot = self.bot

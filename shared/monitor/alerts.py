@@ -16,18 +16,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.config import load_yaml_model
+from shared.alerts import AlertsConfig, load_alerts
 from shared.contracts.monitor import AlertSeverity, CheckReport, CheckResult
 from shared.errors import ProviderError
 from shared.providers.telegram import TelegramClient
 from shared.settings import Settings
 
-__all__ = ["AlertRoutes", "deliver", "load_routes", "render_alert"]
+__all__ = ["AlertRoutes", "deliver", "load_routes", "render_alert", "routes_from"]
 
 logger = logging.getLogger(__name__)
 
 Channel = Literal["summary", "telegram"]
 MAX_ALERT_CHARS = 3500  # under Telegram's 4096-character message limit
+
+
+# config/alerts.yaml's channel names → where this module delivers (``log``: recorded only)
+_DELIVERY: dict[str, Channel] = {"github_step_summary": "summary", "telegram": "telegram"}
 
 
 def _default_tiers() -> dict[AlertSeverity, tuple[Channel, ...]]:
@@ -36,11 +40,11 @@ def _default_tiers() -> dict[AlertSeverity, tuple[Channel, ...]]:
 
 
 class AlertRoutes(BaseModel):
-    """``tiers``: severity → channels (the defaults when the file names none). Other keys
-    of ``config/alerts.yaml`` (such as the per-bot ``alerts:`` rules the readiness board
-    reads) belong to their readers and are left alone."""
+    """``tiers``: check severity → delivery channels, read from ``config/alerts.yaml``
+    (:class:`shared.alerts.AlertsConfig`: ``checks`` maps a severity to a tier, ``tiers``
+    a tier to its channels; the per-bot ``rules`` are the readiness board's)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     tiers: dict[AlertSeverity, tuple[Channel, ...]] = Field(default_factory=_default_tiers)
 
@@ -50,9 +54,19 @@ class AlertRoutes(BaseModel):
         return tuple(sorted(found))
 
 
+def routes_from(config: AlertsConfig) -> AlertRoutes:
+    """The delivery channels of each check severity under ``config``."""
+    tiers: dict[AlertSeverity, tuple[Channel, ...]] = {}
+    for severity, tier in config.checks.items():
+        channels = config.tiers[tier].channels
+        tiers[AlertSeverity(severity)] = tuple(sorted(
+            {_DELIVERY[c.value] for c in channels if c.value in _DELIVERY}))
+    return AlertRoutes(tiers=tiers)
+
+
 def load_routes(path: Path) -> AlertRoutes:
     """Read ``config/alerts.yaml``; a bad file is a ConfigError naming the line."""
-    return load_yaml_model(path, AlertRoutes)
+    return routes_from(load_alerts(path))
 
 
 def render_alert(report: CheckReport, failing: Sequence[CheckResult]) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from shared.readiness.backtest import check_backtest
 from shared.readiness.evidence import REPO_ROOT, Item, Tree
 from shared.readiness.facts import configured
+from shared.readiness.history import ModeSpan, mode_spans
 from shared.readiness.impl import ClobCheck, Typecheck, check_impl, mypy_typecheck
 from shared.readiness.runtime import check_runtime
 from shared.readiness.spec import check_docs
@@ -30,6 +31,8 @@ class BotBoard:
     bot: str
     mode: str  # as configured in config/bots/<bot>.yaml (or "invalid")
     items: dict[str, tuple[Item, ...]]
+    # The modes the bot held (git history of its config file); None: no history in the tree.
+    spans: tuple[ModeSpan, ...] | None = None
 
     def score(self, kind: str) -> int:
         return sum(i.passed for i in self.items[kind])
@@ -118,6 +121,7 @@ def compute_board(tree: Tree | None = None, *, bots: Sequence[str] | None = None
                 "runtime": tuple(check_runtime(tree, name)),
                 "backtest": tuple(check_backtest(tree, name)),
             },
+            spans=mode_spans(tree.root, name),
         ))
     return Board(tuple(rows))
 

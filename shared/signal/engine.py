@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.bots.divergence import DivergenceReading
+from shared.bots.meter import Meter
 from shared.bots.registry import BOTS, GUARDS, BotName
 from shared.bots.runner import BotRunner, is_effective
 from shared.config import config_digest
@@ -66,6 +67,7 @@ class SignalEngine:
         bots: BotSettings,
         registry: ReasonCodeRegistry,
         timer: Callable[[], float] | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.signal = signal
         self.bots = bots
@@ -74,7 +76,7 @@ class SignalEngine:
         for name in sorted(BOTS):
             mode, params = bots.bots[name]
             self.runners[name] = BotRunner(BOTS[name].bot_class(params), mode, registry,
-                                           timer=timer)
+                                           timer=timer, meter=meter)
         self.config_digest = config_digest(
             {"signal": signal.model_dump(mode="json"), "bots": bots.digestable()}
         )

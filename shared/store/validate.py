@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.frames import validate_bars_frame
+from shared.contracts.schemas import ARTIFACT_MODELS, render_contract_schemas
 from shared.errors import ContractViolation
-from shared.schemas.export import ARTIFACT_MODELS, render_schemas
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
@@ -278,7 +278,7 @@ def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(render_schemas()[f"{kind}.schema.json"])
+    schema = json.loads(render_contract_schemas()[f"{kind}.schema.json"])
     cls = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = cls(schema)
     return validator
