@@ -96,16 +96,23 @@ def test_settings_from_env_and_bad_values() -> None:
         MonitorSettings.from_env({"TB_CHECK_TREND_DROP": "a lot"})
 
 
-def test_alert_routes_read_the_tiers_and_leave_other_keys(tmp_path: Path) -> None:
+def test_alert_routes_map_check_severities_through_the_tiers(tmp_path: Path) -> None:
     from shared.monitor.alerts import load_routes
 
     path = tmp_path / "alerts.yaml"
-    path.write_text("tiers:\n  critical: [telegram]\nalerts:\n  - bot: sizing\n"
-                    "    severity: page\n")
+    path.write_text("tiers:\n  page: {channels: [telegram, github_step_summary]}\n"
+                    "  log: {channels: [log]}\n"
+                    "checks: {critical: page, warning: page, info: log}\n")
     routes = load_routes(path)
-    assert routes.tiers == {AlertSeverity.CRITICAL: ("telegram",)}
-    path.write_text("tiers:\n  critical: [pager]\n")
-    with pytest.raises(ConfigError, match="critical"):
+    assert routes.tiers == {AlertSeverity.CRITICAL: ("summary", "telegram"),
+                            AlertSeverity.WARNING: ("summary", "telegram"),
+                            AlertSeverity.INFO: ()}
+    path.write_text("tiers:\n  page: {channels: [pager]}\n")
+    with pytest.raises(ConfigError, match="pager"):
         load_routes(path)
-    assert load_routes(ROOT / "config" / "alerts.yaml").tiers[AlertSeverity.INFO] == (
-        "summary",)
+    path.write_text("tiers:\n  page: {channels: [telegram]}\ncheck: {critical: ticket}\n")
+    with pytest.raises(ConfigError):  # a tier with no channels, or a misspelt key
+        load_routes(path)
+    committed = load_routes(ROOT / "config" / "alerts.yaml")
+    assert committed.tiers[AlertSeverity.CRITICAL] == ("summary", "telegram")
+    assert committed.tiers[AlertSeverity.WARNING] == ("summary",)
