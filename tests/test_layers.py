@@ -29,6 +29,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("shared.universe", "shared.readiness"),
     ("shared.pipeline",),
     ("shared.backtest",),
+    ("shared.execution",),
     ("functions.backtest", "functions.eval", "functions.sentiment", "functions.study",
      "functions.tracer", "functions.universe"),
     ("functions.simulate",),
