@@ -31,7 +31,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("shared.backtest",),
     ("shared.execution",),
     ("functions.backtest", "functions.eval", "functions.sentiment", "functions.study",
-     "functions.tracer", "functions.universe"),
+     "functions.tracer", "functions.universe", "functions.paper"),
     ("functions.simulate",),
     ("functions.cli",),
     ("functions.docs",),

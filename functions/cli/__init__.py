@@ -12,6 +12,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
 * ``backtest.py``  ``tb backtest reference-sma``
+* ``paper.py``     ``tb paper replay | run | rearm | status``, ``tb drill``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -24,7 +25,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, simulate, study, tracer
+from functions.cli import backtest, board, bots, paper, simulate, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -67,6 +68,8 @@ for _command in (
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,
+    paper.group,
+    paper.drill_command,
 ):
     cli.add_command(_command)
 
