@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from functions.cli.options import (
+    F,
     IsoTime,
     Symbol,
     artifacts_dir_option,
@@ -24,7 +25,7 @@ DRILL_START = datetime(2026, 1, 5, tzinfo=UTC)
 _RISK_HELP = "Risk limits file (default: config/risk.yaml)."
 
 
-def _risk_option(f):  # type: ignore[no-untyped-def]
+def _risk_option(f: F) -> F:
     return click.option("--risk-config", type=click.Path(path_type=Path, dir_okay=False,
                                                          exists=True),
                         default=None, help=_RISK_HELP)(f)
@@ -58,7 +59,7 @@ def replay_command(feed: str, seed: int, start: datetime, end: datetime, symbol:
 
     Example:
 
-        tb paper replay --feed synthetic --seed 7 --start 2026-01-05T00:00:00Z --end 2026-01-19T00:00:00Z --artifacts-dir /tmp/tb
+        tb paper replay --seed 7 --start 2026-01-05T00:00:00Z --end 2026-01-19T00:00:00Z
     """
     from functions.paper.run import run_replay
 
@@ -137,8 +138,8 @@ def status_command(artifacts_dir: Path) -> None:
 @seed_option(help="Seed of the synthetic feed the incident is replayed on.")
 @click.option("--start", type=IsoTime(), default=None,
               help="First decision time (default 2026-01-05T00:00:00Z).")
-@click.option("--days", type=click.IntRange(min=2, max=60), default=6, show_default=True,
-              help="Days replayed; the incident strikes halfway.")
+@click.option("--days", type=click.IntRange(min=2, max=60), default=14, show_default=True,
+              help="Days replayed; the incident strikes at 60 % of them.")
 @artifacts_dir_option
 @_risk_option
 @pipeline_errors

@@ -61,7 +61,7 @@ def run_drill(scenario: Scenario, *, seed: int, start: datetime, days: int,
     kill-switch trips, nothing is sent after it and the alert is recorded (and delivered to
     Telegram when it is configured). Writes ``runs/drills/<scenario>.json``."""
     end = start + timedelta(days=days)
-    at = start + timedelta(days=days) / 2
+    at = start + timedelta(hours=int(days * 24 * 0.6))  # after the first trades
     ledger = artifacts_dir / DRILL_DIR / scenario.value / "paper"
     summary = run_replay(feed="synthetic", seed=seed, start=start, end=end, symbol=None,
                          artifacts_dir=artifacts_dir, risk_config=risk_config,

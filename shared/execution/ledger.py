@@ -83,7 +83,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def replay_fills(initial_cash: float, fills: Iterable[dict[str, Any]]
                  ) -> tuple[float, dict[str, float]]:
     """Cash and positions from the fills alone, with the broker's arithmetic."""
-    cash, positions = initial_cash, {}
+    cash = initial_cash
+    positions: dict[str, float] = {}
     for f in fills:
         try:
             qty, price, fee = float(f["qty"]), float(f["price"]), float(f["fee"])

@@ -65,6 +65,7 @@ class PaperBroker:
         self._resting: list[str] = []
         self.events: list[dict[str, Any]] = []
         self.sent: list[str] = []  # client ids that reached the broker, in order
+        self.now = ""  # the caller's clock (ISO), stamped on every event
 
     # -- Broker ---------------------------------------------------------------------------
 
@@ -104,6 +105,17 @@ class PaperBroker:
 
     def account(self) -> Account:
         return Account(cash=self.cash, equity=self.equity())
+
+    def restore(self, cash: float, positions: dict[str, float], marks: dict[str, float],
+                orders: list[OrderStatus]) -> None:
+        """Load a previous run's account and orders (known ids dedupe; open ones rest)."""
+        self.cash = cash
+        self._qty = {s: q for s, q in positions.items() if q != 0.0}
+        self.marks = dict(marks)
+        for status in orders:
+            self._orders[status.order.client_order_id] = status
+            if not status.state.terminal:
+                self._resting.append(status.order.client_order_id)
 
     # -- simulation -----------------------------------------------------------------------
 
@@ -169,7 +181,7 @@ class PaperBroker:
         status = replace(status, state=state, filled_qty=filled, avg_fill_price=avg,
                          fills=(*status.fills, fill))
         self._orders[cid] = status
-        self.events.append({"event": "fill", **_fill_json(fill),
+        self.events.append({"event": "fill", "as_of": self.now, **_fill_json(fill),
                             "cash_after": self.cash,
                             "position_after": self._qty.get(order.symbol, 0.0)})
         if done:
@@ -208,7 +220,8 @@ class PaperBroker:
 
     def _event(self, kind: str, status: OrderStatus) -> None:
         o = status.order
-        self.events.append({"event": kind, "client_order_id": o.client_order_id,
+        self.events.append({"event": kind, "as_of": self.now,
+                            "client_order_id": o.client_order_id,
                             "symbol": o.symbol, "side": o.side.value, "qty": o.qty,
                             "type": o.type.value, "tif": o.tif.value,
                             "limit_price": o.limit_price, "state": status.state.value,

@@ -73,6 +73,7 @@ class PaperTrader:
     def step(self, as_of: datetime, symbol: str, bar: Bar | None, previous_close: float | None,
              last_bar_end: datetime | None, decision: SymbolDecision | None) -> StepResult:
         result = StepResult(as_of)
+        self.broker.now = as_of.isoformat()
         if bar is not None:
             before = self.broker.positions().get(symbol)
             self.broker.on_bar(bar)
