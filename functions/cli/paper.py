@@ -154,9 +154,9 @@ def drill_command(scenario: str, seed: int, start: datetime | None, days: int,
         tb drill --scenario all --artifacts-dir /tmp/tb
     """
     from functions.paper.run import run_drill
-    from shared.execution.incidents import Scenario
+    from shared.execution.incidents import DrillScenario
 
-    chosen = list(Scenario) if scenario == "all" else [Scenario(scenario)]
+    chosen = list(DrillScenario) if scenario == "all" else [DrillScenario(scenario)]
     results = [run_drill(s, seed=seed, start=start or DRILL_START, days=days,
                          artifacts_dir=artifacts_dir, risk_config=risk_config) for s in chosen]
     click.echo(json.dumps({"drills": results, "passed": all(r["passed"] for r in results)},

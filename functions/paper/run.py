@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.execution.incidents import EXPECTED_HALT, Incident, Scenario
+from shared.execution.incidents import EXPECTED_HALT, DrillScenario, Incident
 from shared.execution.risk import RiskConfig, load_risk_config, load_state
 from shared.execution.session import replay, replay_run_id
 from shared.notify import send_parts, telegram_configured
@@ -55,7 +55,7 @@ def run_replay(*, feed: str, seed: int, start: datetime, end: datetime, symbol: 
                       "ledger_dir": str(directory)}
 
 
-def run_drill(scenario: Scenario, *, seed: int, start: datetime, days: int,
+def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
               artifacts_dir: Path, risk_config: Path | None) -> dict[str, Any]:
     """Replay a recorded incident against the paper path; the drill passes when the expected
     kill-switch trips, nothing is sent after it and the alert is recorded (and delivered to

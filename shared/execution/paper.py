@@ -35,11 +35,11 @@ from shared.execution.broker import (
     TimeInForce,
 )
 
-__all__ = ["Bar", "PaperBroker"]
+__all__ = ["FillBar", "PaperBroker"]
 
 
 @dataclass(frozen=True)
-class Bar:
+class FillBar:
     symbol: str
     start: str  # ISO 8601 UTC: the fill time (the bar's open)
     open: float
@@ -128,7 +128,7 @@ class PaperBroker:
         return [self._orders[c] for c in self._resting
                 if symbol is None or self._orders[c].order.symbol == symbol]
 
-    def on_bar(self, bar: Bar) -> list[Fill]:
+    def on_bar(self, bar: FillBar) -> list[Fill]:
         """Fill what rests on ``bar.symbol`` at the bar's open, within the volume cap; then
         mark the symbol at the bar's close."""
         fills: list[Fill] = []
@@ -146,7 +146,7 @@ class PaperBroker:
         for cid in list(self._resting):
             self._close(cid, OrderState.EXPIRED, why)
 
-    def _try_fill(self, cid: str, bar: Bar, room: float) -> tuple[Fill | None, float]:
+    def _try_fill(self, cid: str, bar: FillBar, room: float) -> tuple[Fill | None, float]:
         status = self._orders[cid]
         order = status.order
         wanted = status.remaining_qty

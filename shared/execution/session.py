@@ -32,7 +32,7 @@ from shared.execution.ledger import (
     reconcile,
     replay_fills,
 )
-from shared.execution.paper import Bar, PaperBroker
+from shared.execution.paper import FillBar, PaperBroker
 from shared.execution.risk import RiskConfig, RiskEngine, RiskState, save_state
 from shared.execution.trader import PaperTrader
 from shared.pipeline import Sources, SymbolDecision, SymbolJob, fetch_period, walk
@@ -55,7 +55,7 @@ class Tape:
     frame: pd.DataFrame  # columns start, end, open, close, volume, sorted by end
     end_ns: list[int]
 
-    def at(self, t: datetime) -> tuple[Bar | None, float | None, datetime | None]:
+    def at(self, t: datetime) -> tuple[FillBar | None, float | None, datetime | None]:
         """(bar closed exactly at t, close of the bar before it, end of the last bar <= t)."""
         import bisect
 
@@ -68,7 +68,7 @@ class Tape:
         previous = float(self.frame.iloc[i - 1]["close"]) if i > 0 else None
         if self.end_ns[i] != ns:
             return None, None, last_end
-        bar = Bar(self.symbol, row["start"].to_pydatetime().isoformat(), float(row["open"]),
+        bar = FillBar(self.symbol, row["start"].to_pydatetime().isoformat(), float(row["open"]),
                   float(row["close"]), float(row["volume"]))
         return bar, previous, last_end
 

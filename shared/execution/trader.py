@@ -28,11 +28,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.bots.execution.bot import INTENT_OPEN, ExecutionBot, ExecutionConfig, ExecutionInput
+from shared.bots.execution.bot import (
+    INTENT_OPEN,
+    ExecutionBot,
+    ExecutionConfig,
+    ExecutionInput,
+    execution_input,
+)
 from shared.bots.runner import BotRunner
-from shared.contracts import Decision, Mode, OutcomeStatus, ReportEnvelope
+from shared.contracts import Decision, Mode, ReportEnvelope
 from shared.execution.broker import Order, OrderSide, client_order_id
-from shared.execution.paper import Bar, PaperBroker
+from shared.execution.paper import FillBar, PaperBroker
 from shared.execution.risk import RiskEngine
 from shared.pipeline import DecisionState, SymbolDecision
 from shared.reason_codes import ReasonCodeRegistry
@@ -70,7 +76,7 @@ class PaperTrader:
 
     # -- the step -------------------------------------------------------------------------
 
-    def step(self, as_of: datetime, symbol: str, bar: Bar | None, previous_close: float | None,
+    def step(self, as_of: datetime, symbol: str, bar: FillBar | None, previous_close: float | None,
              last_bar_end: datetime | None, decision: SymbolDecision | None) -> StepResult:
         result = StepResult(as_of)
         self.broker.now = as_of.isoformat()
@@ -93,7 +99,7 @@ class PaperTrader:
 
     # -- parts ----------------------------------------------------------------------------
 
-    def _observe(self, as_of: datetime, symbol: str, bar: Bar | None,
+    def _observe(self, as_of: datetime, symbol: str, bar: FillBar | None,
                  previous_close: float | None, last_bar_end: datetime | None,
                  decision: SymbolDecision | None, result: StepResult) -> None:
         risk = self.risk
@@ -155,17 +161,10 @@ class PaperTrader:
         decided = decision.decided
         usable = decided is not None and decision.state is DecisionState.DECIDED
         outcome = decided.outcome if usable and decided is not None else None
-        effective = bool(
-            outcome is not None and outcome.status is OutcomeStatus.TRIGGERED
-            and any(e.bot == "divergence" and e.effective for e in _envelopes(decision)))
         hours = (as_of - entered).total_seconds() / 3600.0 if entered and qty > 0 else None
-        return ExecutionInput(
-            symbol=symbol,
-            outcome_status=outcome.status.value if outcome is not None else "failed",
-            direction=outcome.direction.value if outcome and outcome.direction else None,
-            trigger_effective=effective,
-            target_size=outcome.target_size if outcome is not None else None,
-            horizon_hours=self.horizon_hours, position_qty=qty, hours_held=hours)
+        return execution_input(symbol, as_of, outcome, _envelopes(decision),
+                               horizon_hours=self.horizon_hours, position_qty=qty,
+                               hours_held=hours)
 
     def _order(self, as_of: datetime, symbol: str, envelope: ReportEnvelope, held: float
                ) -> Order | None:
@@ -191,7 +190,7 @@ class PaperTrader:
                              "side": order.side.value if order else None,
                              "qty": order.qty if order else None})
 
-    def _track_entry(self, symbol: str, before: float, bar: Bar) -> None:
+    def _track_entry(self, symbol: str, before: float, bar: FillBar) -> None:
         after = self.broker.positions().get(symbol)
         if before == 0.0 and after is not None:
             self.entry_times[symbol] = datetime.fromisoformat(bar.start)

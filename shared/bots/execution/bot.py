@@ -16,15 +16,37 @@ carries ``trigger_effective`` and the bot refuses a trigger without it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.bots.base import Bot, BotConfig, BotDecision
-from shared.contracts import Authority, Decision, Evidence, Mode
+from shared.contracts import (
+    Authority,
+    Decision,
+    Evidence,
+    Mode,
+    OutcomeStatus,
+    ReportEnvelope,
+    SignalOutcome,
+    UtcDatetime,
+)
 
-__all__ = ["ExecutionBot", "ExecutionConfig", "ExecutionInput", "INTENT_CLOSE", "INTENT_OPEN"]
+__all__ = ["INTENT_CLOSE", "INTENT_OPEN", "NOT_TUNED", "SEARCH_SPACE", "ExecutionBot",
+           "ExecutionConfig", "ExecutionInput", "execution_input"]
 
 INTENT_OPEN = 1.0
 INTENT_CLOSE = -1.0
+
+
+SEARCH_SPACE: dict[str, tuple[float, float, float]] = {}
+# Not tuned: position sizes are a risk decision, set in config, never searched for a better
+# backtest (the sizing bot's risk budget is what a search may tune).
+NOT_TUNED: dict[str, str] = {
+    "default_target_fraction": "a risk choice, not a model parameter",
+    "max_target_fraction": "a risk choice, not a model parameter",
+}
 
 
 class ExecutionConfig(BotConfig):
@@ -38,6 +60,7 @@ class ExecutionInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     symbol: str = Field(min_length=1, max_length=32)
+    as_of: UtcDatetime
     outcome_status: str  # triggered | suppressed | no_trigger | failed
     direction: str | None = Field(default=None, pattern=r"^(up|down)$")
     trigger_effective: bool = False
@@ -91,3 +114,21 @@ def _intent(intent: float, code: str, why: str, fraction: float,
                        rationale=f"{verb}: {why}", numbers=numbers,
                        evidence=(Evidence(line=f"Execution: {verb} ({why}).",
                                           numbers=numbers),))
+
+
+def execution_input(symbol: str, as_of: datetime, outcome: SignalOutcome | None,
+                    envelopes: Sequence[ReportEnvelope], *, horizon_hours: int,
+                    position_qty: float, hours_held: float | None) -> ExecutionInput:
+    """The execution bot's input from the engine's outcome (``None``: no usable decision).
+    A trigger counts as effective only when the outcome is TRIGGERED (the enforced guards let
+    it through) and the divergence bot's own envelope took effect (not shadow)."""
+    effective = bool(outcome is not None and outcome.status is OutcomeStatus.TRIGGERED
+                     and any(e.bot == "divergence" and e.effective for e in envelopes))
+    return ExecutionInput(
+        symbol=symbol,
+        as_of=as_of,
+        outcome_status=outcome.status.value if outcome is not None else "failed",
+        direction=outcome.direction.value if outcome and outcome.direction else None,
+        trigger_effective=effective,
+        target_size=outcome.target_size if outcome is not None else None,
+        horizon_hours=horizon_hours, position_qty=position_qty, hours_held=hours_held)

@@ -19,7 +19,7 @@ from shared.execution.broker import (
     client_order_id,
 )
 from shared.execution.ledger import replay_fills
-from shared.execution.paper import Bar, PaperBroker
+from shared.execution.paper import FillBar, PaperBroker
 
 COSTS = Costs(commission_rate=0.001, slippage_rate=0.0005)
 
@@ -28,8 +28,8 @@ def _broker(cap: float = 1.0, cash: float = 100_000.0) -> PaperBroker:
     return PaperBroker(initial_cash=cash, costs=COSTS, participation_cap=cap)
 
 
-def _bar(i: int, open_: float, close: float | None = None, volume: float = 1e9) -> Bar:
-    return Bar("X", f"2026-01-05T{i:02d}:00:00+00:00", open_, close or open_, volume)
+def _bar(i: int, open_: float, close: float | None = None, volume: float = 1e9) -> FillBar:
+    return FillBar("X", f"2026-01-05T{i:02d}:00:00+00:00", open_, close or open_, volume)
 
 
 def test_it_is_a_broker() -> None:
@@ -127,7 +127,7 @@ def test_the_ledger_always_reconciles(steps: list[tuple[bool, float, float, floa
             broker.submit(Order(f"o{i}", "X", OrderSide.BUY, qty))
         elif held is not None:
             broker.submit(Order(f"o{i}", "X", OrderSide.SELL, min(qty, held.qty)))
-        broker.on_bar(Bar("X", f"t{i}", price, price * 1.01, volume))
+        broker.on_bar(FillBar("X", f"t{i}", price, price * 1.01, volume))
         cash, positions = replay_fills(10_000.0, [e for e in broker.events
                                                   if e["event"] == "fill"])
         assert math.isclose(cash, broker.cash, rel_tol=0, abs_tol=1e-9)
