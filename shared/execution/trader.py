@@ -85,7 +85,7 @@ class PaperTrader:
             self.broker.on_bar(bar)
             self._track_entry(symbol, before.qty if before else 0.0, bar)
         self._observe(as_of, symbol, bar, previous_close, last_bar_end, decision, result)
-        if not self.risk.halted and decision is not None:
+        if decision is not None:  # halted: the intent is still recorded, then refused
             self._decide(as_of, symbol, decision, result)
         self._snapshot(as_of)
         return result
@@ -132,7 +132,8 @@ class PaperTrader:
                                    as_of=as_of, symbol=symbol)
         if not (envelope.effective and envelope.decision is Decision.TRIGGER):
             return
-        if any(s.order.symbol == symbol for s in self.broker.resting()):
+        if not self.risk.halted and any(s.order.symbol == symbol
+                                        for s in self.broker.resting()):
             self._refuse(as_of, symbol, "EXEC_ORDER_PENDING", "an order on the symbol rests",
                          result)
             return

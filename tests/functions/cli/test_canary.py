@@ -81,6 +81,12 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                         "--trades-out", str(tmp_path / "trades.csv")],
         ("backtest", "check-lookahead"): ["backtest", "check-lookahead", "--end",
                                           "2026-01-06T00:00:00Z"],
+        ("paper", "replay"): ["paper", "replay", "--start", "2026-01-05T00:00:00Z",
+                              "--end", "2026-01-05T06:00:00Z", *art],
+        ("paper", "run"): ["paper", "run", "--as-of", "2026-01-05T06:00:00Z", *art],
+        ("paper", "rearm"): ["paper", "rearm", "--by", "canary", *art],
+        ("paper", "status"): ["paper", "status", *art],
+        ("drill",): ["drill", "--scenario", "dead-feed", "--days", "2", *art],
     }
 
 

@@ -27,6 +27,10 @@ TIME_OPTIONS = [
     (["simulate"], "--start"),
     (["backtest", "check-lookahead"], "--start"),
     (["backtest", "check-lookahead"], "--end"),
+    (["paper", "replay", "--end", "2026-01-02T00:00:00Z"], "--start"),
+    (["paper", "replay", "--start", "2026-01-01T00:00:00Z"], "--end"),
+    (["paper", "run"], "--as-of"),
+    (["drill"], "--start"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
