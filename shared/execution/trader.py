@@ -43,7 +43,9 @@ from shared.execution.risk import RiskEngine
 from shared.pipeline import DecisionState, SymbolDecision
 from shared.reason_codes import ReasonCodeRegistry
 
-__all__ = ["PaperTrader", "StepResult"]
+__all__ = ["MARKET_CLOSED_CODES", "PaperTrader", "StepResult"]
+
+MARKET_CLOSED_CODES = frozenset({"DATA_MARKET_CLOSED", "DATA_SESSION_OPENING"})
 
 
 @dataclass
@@ -105,7 +107,10 @@ class PaperTrader:
         risk = self.risk
         was_halted = risk.halted
         price = bar.close if bar is not None else None
-        risk.observe_market(as_of, symbol, last_bar_end, previous_close, price)
+        closed = decision is not None and decision.state is DecisionState.STALE and (
+            decision.reason_code in MARKET_CLOSED_CODES)
+        if not closed:  # a closed exchange is not a dead feed
+            risk.observe_market(as_of, symbol, last_bar_end, previous_close, price)
         if decision is not None and decision.state is DecisionState.FAILED and (
                 decision.reason_code.startswith("PROVIDER")):
             risk.record_error(as_of, decision.reason_code)

@@ -175,3 +175,29 @@ def test_an_unreadable_state_file_is_an_artifact_error(tmp_path: Path) -> None:
     (tmp_path / "risk_state.json").write_text('{"state": "sideways"}', encoding="utf-8")
     with pytest.raises(ArtifactError):
         load_state(tmp_path)
+
+
+def test_a_closed_exchange_is_not_a_dead_feed() -> None:
+    import dataclasses
+
+    from shared.backtest.ledger import Costs
+    from shared.execution.paper import PaperBroker
+    from shared.execution.trader import PaperTrader
+    from shared.pipeline import DecisionState, SymbolDecision
+
+    def trader() -> PaperTrader:
+        return PaperTrader(run_id="r", broker=PaperBroker(initial_cash=1e5, costs=Costs(),
+                                                          participation_cap=0.1),
+                           risk=RiskEngine(RiskLimits()), registry=default_registry(),
+                           horizon_hours=12)
+
+    weekend = SymbolDecision("SPY", T0, DecisionState.STALE, None,
+                             reason_code="DATA_MARKET_CLOSED")
+    old_bar = T0 - timedelta(hours=40)
+    closed = trader()
+    closed.step(T0, "SPY", None, None, old_bar, weekend)
+    assert not closed.risk.halted
+    dead = trader()
+    dead.step(T0, "SPY", None, None, old_bar,
+              dataclasses.replace(weekend, reason_code="DATA_STALE"))
+    assert dead.risk.state.reason_code == "HALT_STALE_DATA"
