@@ -29,6 +29,7 @@ from shared.execution.paper import PaperBroker
 from shared.execution.risk import RiskEngine, load_risk_config, load_state
 from shared.execution.session import replay_run_id, summarize, tape_from, write_ledger
 from shared.execution.trader import PaperTrader
+from shared.notify import send_parts, telegram_configured
 from shared.pipeline import decide_symbol
 from shared.pipeline.build import build_offline_sources
 from shared.pipeline.settings import load_pipeline_settings
@@ -74,8 +75,16 @@ def run_cycle(*, feed: str, seed: int, as_of: datetime, symbol: str | None,
     bar, previous, last_end = tape.at(as_of)
     trader.step(as_of, job.symbol, bar, previous, last_end, decision)
     broker.events[:] = broker.events[events_before:]
+    delivery = "none"
+    if trader.alerts:
+        delivery = "not_configured"
+        if telegram_configured():
+            delivery = send_parts(tuple(a["message"] for a in trader.alerts))
+        for alert in trader.alerts:
+            alert["delivery"] = delivery
     write_ledger(directory, trader, fresh=False)
     summary = summarize(trader, reconciled=check.ok, sent_after_halt=0)
+    summary["alert_delivery"] = delivery
     summary["fills"] = summary["fills"] + fills_before
     return summary | {"as_of": as_of.isoformat(), "decision": decision.state.value,
                       "ledger_dir": str(directory)}

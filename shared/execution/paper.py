@@ -164,6 +164,10 @@ class PaperBroker:
             if order.tif is TimeInForce.FAK:
                 self._close(cid, OrderState.CANCELLED, "no volume on the bar")
             return None, room
+        if order.side is OrderSide.SELL and qty > self._qty.get(order.symbol, 0.0) + 1e-12:
+            self._close(cid, OrderState.REJECTED, "sell exceeds the position held now",
+                        "REJECT_INSUFFICIENT_FUNDS")
+            return None, room
         units = np.array([qty if order.side is OrderSide.BUY else -qty])
         price = fill_prices(np.array([bar.open]), units, self.costs)
         commission, delta = cash_moves(price, units, self.costs)

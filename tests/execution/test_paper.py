@@ -140,3 +140,15 @@ def test_the_ledger_always_reconciles(steps: list[tuple[bool, float, float, floa
         for e in broker.events:
             if e["event"] == "fill":
                 assert e["qty"] <= cap * 500.0 + 1e-9  # never above the participation cap
+
+
+def test_two_sells_never_oversell_the_position() -> None:
+    broker = _broker()
+    broker.submit(Order("b", "X", OrderSide.BUY, 1.0))
+    broker.on_bar(_bar(1, 100.0))
+    broker.submit(Order("s1", "X", OrderSide.SELL, 1.0))
+    broker.submit(Order("s2", "X", OrderSide.SELL, 1.0))
+    broker.on_bar(_bar(2, 100.0))
+    second = broker.get_order_by_client_id("s2")
+    assert second is not None and second.reason_code == "REJECT_INSUFFICIENT_FUNDS"
+    assert "X" not in broker.positions()

@@ -18,7 +18,8 @@ T0 = datetime(2026, 1, 10, 20, tzinfo=UTC)
 
 def _cycle(root: Path, when: datetime) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["paper", "run", "--as-of", when.isoformat(),
-                                      "--artifacts-dir", str(root)])
+                                      "--artifacts-dir", str(root)],
+                                env={"TELEGRAM_BOT_TOKEN": "", "TELEGRAM_CHAT_ID": ""})
     return result.exit_code, result.output
 
 
@@ -82,6 +83,7 @@ def test_a_ledger_that_does_not_reconcile_halts(tmp_path: Path) -> None:
     assert code == 0
     summary = json.loads(out)
     assert summary["halted"] and summary["halt_reason"] == "HALT_LEDGER_MISMATCH"
+    assert summary["alert_delivery"] == "not_configured"
     alert = json.loads((ledger / "alerts.jsonl").read_text().splitlines()[-1])
     assert alert["code"] == "HALT_LEDGER_MISMATCH"
 
