@@ -26,13 +26,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shared.errors import LiveLocked
+from shared.execution.broker import Broker
 from shared.execution.risk import RiskLimits, RiskState, TradingState
 
-__all__ = ["LIVE_ENV", "LIVE_ENV_VALUE", "LiveCheck", "check_live", "check_polymarket"]
+__all__ = ["LIVE_ENV", "LIVE_ENV_VALUE", "POLYMARKET_EVAL", "LiveCheck", "check_live",
+           "check_polymarket", "require_unlocked"]
 
 LIVE_ENV = "TB_LIVE_TRADING"
 LIVE_ENV_VALUE = "I_UNDERSTAND"
 MIN_POLYMARKET_DAYS = 182
+# The committed evaluation of the Polymarket forecasts against the market price (tb eval's
+# metrics JSON with ``baseline: market``, ``first_as_of`` and ``last_as_of``).
+POLYMARKET_EVAL = Path("eval_runs") / "polymarket" / "metrics.json"
 
 
 @dataclass(frozen=True)
@@ -99,3 +105,21 @@ def check_polymarket(metrics_json: Path) -> LiveCheck:
             and all(isinstance(v, int | float) for v in interval) and interval[0] > 0):
         unmet.append("the Brier skill over the market has no interval entirely above zero")
     return LiveCheck(not unmet, "POLYMARKET_LOCKED" if unmet else None, tuple(unmet))
+
+
+def require_unlocked(broker: Broker, *, board_json: Path, limits: RiskLimits, state: RiskState,
+                     environ: Mapping[str, str], polymarket_eval: Path | None = None) -> Broker:
+    """The one door to a broker: a paper venue passes; a live one only with every condition
+    of :func:`check_live` met, and a live Polymarket venue (``name`` starting with
+    ``polymarket`` or ``clob``) also :func:`check_polymarket`. Raises :class:`LiveLocked`
+    naming what is unmet."""
+    if not broker.live:
+        return broker
+    checks = [check_live(board_json=board_json, limits=limits, state=state, environ=environ)]
+    if broker.name.lower().startswith(("polymarket", "clob")):
+        checks.append(check_polymarket(polymarket_eval or POLYMARKET_EVAL))
+    unmet = [u for c in checks for u in c.unmet]
+    if unmet:
+        codes = ", ".join(sorted({c.reason_code for c in checks if c.reason_code}))
+        raise LiveLocked(f"{broker.name}: live trading refused ({codes}): " + "; ".join(unmet))
+    return broker

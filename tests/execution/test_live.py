@@ -92,3 +92,34 @@ def test_polymarket_refuses_without_the_evidence(tmp_path: Path, change: dict[st
 def test_polymarket_refuses_when_no_evaluation_is_committed(tmp_path: Path) -> None:
     check = check_polymarket(tmp_path / "absent.json")
     assert not check.allowed and "no readable committed evaluation" in check.unmet[0]
+
+
+class _Venue:
+    """A broker stand-in: only ``name`` and ``live`` matter to the lock."""
+
+    def __init__(self, name: str, live: bool) -> None:
+        self.name, self.live = name, live
+
+
+def test_the_door_lets_paper_through_and_refuses_live_by_name(tmp_path: Path) -> None:
+    from shared.errors import LiveLocked
+    from shared.execution.live import require_unlocked
+
+    board = _board(tmp_path, "enforced")
+    paper = _Venue("paper", False)
+    assert require_unlocked(paper, board_json=board, limits=RiskLimits(),  # type: ignore[arg-type]
+                            state=RiskState(), environ={}) is paper
+    live = _Venue("alpaca-live", True)
+    with pytest.raises(LiveLocked, match="LIVE_LOCKED.*tiny live"):
+        require_unlocked(live, board_json=board, limits=RiskLimits(),  # type: ignore[arg-type]
+                         state=RiskState(), environ=READY)
+    assert require_unlocked(live, board_json=board, limits=_limits(),  # type: ignore[arg-type]
+                            state=RiskState(), environ=READY) is live
+    clob = _Venue("polymarket-clob", True)
+    with pytest.raises(LiveLocked, match="POLYMARKET_LOCKED"):
+        require_unlocked(clob, board_json=board, limits=_limits(),  # type: ignore[arg-type]
+                         state=RiskState(), environ=READY,
+                         polymarket_eval=tmp_path / "absent.json")
+    assert require_unlocked(clob, board_json=board, limits=_limits(),  # type: ignore[arg-type]
+                            state=RiskState(), environ=READY,
+                            polymarket_eval=_metrics(tmp_path)) is clob
