@@ -104,13 +104,12 @@ def _entry_times(fills: list[dict[str, Any]]) -> dict[str, datetime]:
 
 
 def _refuse_rerun(directory: Path, as_of: datetime) -> None:
-    equity = directory / "equity.csv"
-    if not equity.is_file():
-        return
-    lines = equity.read_text(encoding="utf-8").splitlines()
-    if len(lines) > 1 and datetime.fromisoformat(lines[-1].split(",")[0]) >= as_of:
+    from functions.paper.run import last_equity
+
+    last, _ = last_equity(directory / "equity.csv")
+    if last is not None and last >= as_of:
         raise ConfigError(f"a paper cycle at or after {as_of.isoformat()} already ran "
-                          f"({lines[-1].split(',')[0]}); a cycle runs once per time")
+                          f"({last.isoformat()}); a cycle runs once per time")
 
 
 def _restore(directory: Path, broker: PaperBroker, initial_cash: float) -> None:

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.errors import ArtifactError
 from shared.execution.incidents import EXPECTED_HALT, DrillScenario, Incident
+from shared.execution.ledger import read_jsonl
 from shared.execution.risk import RiskConfig, load_risk_config, load_state
 from shared.execution.session import replay, replay_run_id
 from shared.notify import send_parts, telegram_configured
@@ -67,8 +69,7 @@ def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
                          artifacts_dir=artifacts_dir, risk_config=risk_config,
                          incident=Incident(scenario, at), ledger_dir=ledger)
     expected = EXPECTED_HALT[scenario]
-    alerts = [json.loads(line) for line in
-              (ledger / "alerts.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    alerts = read_jsonl(ledger / "alerts.jsonl")
     delivery = "not_configured"
     if alerts and telegram_configured():
         delivery = send_parts((f"[drill {scenario.value}] {alerts[0]['message']}",))
@@ -95,14 +96,27 @@ def paper_status(root: Path) -> dict[str, Any]:
     state = load_state(directory)
     equity_file = directory / "equity.csv"
     last = None
-    if equity_file.is_file():
-        lines = equity_file.read_text(encoding="utf-8").splitlines()
-        if len(lines) > 1:
-            fields = lines[-1].split(",")
-            last = {"as_of": fields[0], "equity": float(fields[3])}
+    as_of, equity = last_equity(equity_file)
+    if as_of is not None:
+        last = {"as_of": as_of.isoformat(), "equity": equity}
     return {"state": state.state.value, "halt_reason": state.reason_code or None,
             "detail": state.detail or None, "since": state.since or None,
             "last_equity": last, "note": "paper trading; says nothing about live results"}
+
+
+def last_equity(path: Path) -> tuple[datetime | None, float | None]:
+    """The last row of ``equity.csv`` (time, equity), or (None, None) when there is none;
+    a corrupt file is an ArtifactError."""
+    if not path.is_file():
+        return None, None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) < 2:
+            return None, None
+        fields = lines[-1].split(",")
+        return datetime.fromisoformat(fields[0]), float(fields[3])
+    except (OSError, ValueError, IndexError) as e:
+        raise ArtifactError(f"{path}: unreadable last row: {e}") from e
 
 
 def status_line(root: Path) -> str:
