@@ -21,6 +21,7 @@ COMMITTING_JOBS = {
     "eval.yml": {"ingest", "weekly"},
     "universe.yml": {"reduce"},
     "board.yml": {"board"},
+    "paper.yml": {"run"},
 }
 # `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
 UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")

@@ -71,27 +71,33 @@ def replay_command(feed: str, seed: int, start: datetime, end: datetime, symbol:
 
 
 @group.command("run")
-@feed_option(help="Data to decide on.")
+@feed_option(help="Data to decide on (ignored with --live).")
 @seed_option(help="Seed of the synthetic feed.")
-@click.option("--as-of", type=IsoTime(), required=True, help="Decision time (ISO-8601).")
+@click.option("--as-of", type=IsoTime(), default=None,
+              help="Decision time (ISO-8601). Default: now, floored to the hour.")
 @click.option("--symbol", type=Symbol(), default=None,
               help="Symbol (default: config/tracer.yaml).")
+@click.option("--live", is_flag=True, help="Decide on the real providers whose keys are set "
+              "(the orders still go only to the paper broker).")
 @artifacts_dir_option
 @_risk_option
 @pipeline_errors
-def run_command(feed: str, seed: int, as_of: datetime, symbol: str | None,
+def run_command(feed: str, seed: int, as_of: datetime | None, symbol: str | None, live: bool,
                 artifacts_dir: Path, risk_config: Path | None) -> None:
     """One scheduled paper cycle at --as-of: reconcile the ledger, decide through
-    decide_symbol, trade on paper, append to runs/paper/. A persisted halt is honoured.
+    decide_symbol, trade on paper, append to runs/paper/. A persisted halt is honoured; a
+    cycle at a time not after the last one is refused (exit 1).
 
     Example:
 
         tb paper run --as-of 2026-01-06T12:00:00Z --artifacts-dir /tmp/tb
     """
     from functions.paper.cycle import run_cycle
+    from shared.clock import offline_as_of, utc_now
 
-    summary = run_cycle(feed=feed, seed=seed, as_of=as_of, symbol=symbol,
-                        artifacts_dir=artifacts_dir, risk_config=risk_config)
+    summary = run_cycle(feed=feed, seed=seed, as_of=as_of or offline_as_of(utc_now()),
+                        symbol=symbol, artifacts_dir=artifacts_dir, risk_config=risk_config,
+                        live=live)
     click.echo(json.dumps(summary, sort_keys=True, indent=2))
 
 

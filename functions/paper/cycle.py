@@ -40,14 +40,20 @@ __all__ = ["run_cycle"]
 
 
 def run_cycle(*, feed: str, seed: int, as_of: datetime, symbol: str | None,
-              artifacts_dir: Path, risk_config: Path | None) -> dict[str, Any]:
+              artifacts_dir: Path, risk_config: Path | None, live: bool = False
+              ) -> dict[str, Any]:
     from functions.paper.run import PAPER_DIR
 
     directory = artifacts_dir / PAPER_DIR
     config = load_risk_config(risk_config)
     _refuse_rerun(directory, as_of)
     settings = load_pipeline_settings()
-    sources = build_offline_sources(feed, seed=seed, config=settings)
+    if live:
+        from shared.pipeline.live import build_live_sources
+
+        sources = build_live_sources(seed, settings)
+    else:
+        sources = build_offline_sources(feed, seed=seed, config=settings)
     registry = default_registry()
     engine = SignalEngine(settings.signal, settings.bots, registry)
     from functions.paper.run import _job
