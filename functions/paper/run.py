@@ -63,7 +63,8 @@ def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
     kill-switch trips, nothing is sent after it and the alert is recorded (and delivered to
     Telegram when it is configured). Writes ``runs/drills/<scenario>.json``."""
     end = start + timedelta(days=days)
-    at = start + timedelta(hours=int(days * 24 * 0.6))  # after the first trades
+    at = _strike_time(seed=seed, start=start, end=end, artifacts_dir=artifacts_dir,
+                      risk_config=risk_config)
     ledger = artifacts_dir / DRILL_DIR / scenario.value / "paper"
     summary = run_replay(feed="synthetic", seed=seed, start=start, end=end, symbol=None,
                          artifacts_dir=artifacts_dir, risk_config=risk_config,
@@ -73,20 +74,37 @@ def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
     delivery = "not_configured"
     if alerts and telegram_configured():
         delivery = send_parts((f"[drill {scenario.value}] {alerts[0]['message']}",))
+    refused_after = int(summary["refused"].get("RISK_HALTED", 0))
     passed = (summary["halted"] and summary["halt_reason"] == expected
               and summary["orders_after_halt"] == 0 and bool(alerts))
     result = {
         "type": "drill_result", "schema_version": "1", "scenario": scenario.value,
         "incident_at": at.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "seed": seed, "expected_halt": expected, "halt_reason": summary["halt_reason"],
-        "halted": summary["halted"], "orders_before_halt": summary["orders"],
-        "orders_after_halt": summary["orders_after_halt"], "alerts": len(alerts),
+        "halted": summary["halted"],
+        "orders_before_halt": summary["orders"] - summary["orders_after_halt"],
+        "orders_after_halt": summary["orders_after_halt"],
+        "intents_refused_after_halt": refused_after, "alerts": len(alerts),
         "alert_delivery": delivery, "passed": passed,
         "ledger_dir": str(ledger.relative_to(artifacts_dir)),
     }
     atomic_write_text(artifacts_dir / DRILL_DIR / f"{scenario.value}.json",
                       json.dumps(result, sort_keys=True, indent=2) + "\n")
     return result
+
+
+def _strike_time(*, seed: int, start: datetime, end: datetime, artifacts_dir: Path,
+                 risk_config: Path | None) -> datetime:
+    """When the incident strikes: two hours after the undisturbed replay's first entry, so a
+    position is open and its exit is due after the halt (the drill then shows that intent
+    refused, not sent); 60 % into the period if the replay never trades."""
+    baseline = artifacts_dir / DRILL_DIR / "baseline" / "paper"
+    run_replay(feed="synthetic", seed=seed, start=start, end=end, symbol=None,
+               artifacts_dir=artifacts_dir, risk_config=risk_config, ledger_dir=baseline)
+    buys = [f for f in read_jsonl(baseline / "fills.jsonl") if f.get("side") == "buy"]
+    if buys:
+        return datetime.fromisoformat(str(buys[0]["ts"])) + timedelta(hours=2)
+    return start + timedelta(hours=int((end - start).total_seconds() // 3600 * 0.6))
 
 
 def paper_status(root: Path) -> dict[str, Any]:

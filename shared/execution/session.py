@@ -9,6 +9,7 @@ same seed and config give byte-identical artifacts. Paper results do not predict
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -57,8 +58,6 @@ class Tape:
 
     def at(self, t: datetime) -> tuple[FillBar | None, float | None, datetime | None]:
         """(bar closed exactly at t, close of the bar before it, end of the last bar <= t)."""
-        import bisect
-
         ns = pd.Timestamp(t).value
         i = bisect.bisect_right(self.end_ns, ns) - 1
         if i < 0:
@@ -117,9 +116,8 @@ def replay(job: SymbolJob, sources: Sources, *, start: datetime, end: datetime,
         registry=registry,
         horizon_hours=job.engine.horizon_hours,
     )
-    sent_after_halt = 0
+    sent_at_halt: int | None = None  # what had reached the broker when trading halted
     for step in walk(job, times, period):
-        halted_before = trader.risk.halted
         bar, previous, last_end = tape.at(step.as_of)
         decision: SymbolDecision | None = step.decision
         if incident is not None:
@@ -128,9 +126,13 @@ def replay(job: SymbolJob, sources: Sources, *, start: datetime, end: datetime,
         check = reconcile_events(paper.initial_cash, trader.broker)
         if not check.ok:
             trader.halt("HALT_LEDGER_MISMATCH", check.detail, step.as_of)
-        result = trader.step(step.as_of, job.symbol, bar, previous, last_end, decision)
-        if halted_before:
-            sent_after_halt += len(result.orders)
+        if trader.risk.halted and sent_at_halt is None:
+            sent_at_halt = len(trader.broker.sent)
+        trader.step(step.as_of, job.symbol, bar, previous, last_end, decision)
+        if trader.risk.halted and sent_at_halt is None:
+            # a step halts before it decides, so all that was sent came before the halt
+            sent_at_halt = len(trader.broker.sent)
+    sent_after_halt = len(trader.broker.sent) - sent_at_halt if sent_at_halt is not None else 0
     trader.broker.expire_all("end of the replay")
     write_ledger(ledger_dir, trader, fresh=True)
     check = reconcile(ledger_dir, paper.initial_cash, trader.broker.cash,

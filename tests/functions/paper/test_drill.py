@@ -36,6 +36,8 @@ def test_every_drill_halts_and_sends_nothing_after(tmp_path: Path) -> None:
         assert drill["halt_reason"] == EXPECTED[name]
         assert drill["orders_after_halt"] == 0
         assert drill["orders_before_halt"] > 0  # the incident strikes a trading account
+        if name != "dead-feed":  # with no data there is no decision, hence no intent
+            assert drill["intents_refused_after_halt"] > 0
         assert drill["alerts"] == 1 and drill["alert_delivery"] == "not_configured"
         on_disk = json.loads((tmp_path / "runs" / "drills" / f"{name}.json").read_text())
         assert on_disk == drill
@@ -67,3 +69,18 @@ def test_the_alert_goes_to_telegram_when_configured(tmp_path: Path,
     assert sent.call_count == 1
     body = json.loads(sent.calls[0].request.body or b"{}")
     assert "HALT_PRICE_GAP" in body["text"] and "drill" in body["text"]
+
+
+def test_a_trader_that_ignored_the_halt_would_fail_the_drill(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The drill is a real check: with a risk engine that lets every order through (halt or
+    # not), the exit due after the crash reaches the broker and the drill fails.
+    from shared.execution.risk import RiskEngine, Verdict
+
+    monkeypatch.setattr(RiskEngine, "check", lambda self, *a, **k: Verdict(True))
+    result = CliRunner().invoke(cli, ["drill", "--scenario", "flash-crash",
+                                      "--artifacts-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    drill = json.loads(result.output)["drills"][0]
+    assert drill["halt_reason"] == "HALT_PRICE_GAP"
+    assert drill["orders_after_halt"] >= 1 and drill["passed"] is False
