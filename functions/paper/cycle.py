@@ -9,12 +9,14 @@ refused (it would fill the same bar twice). Paper results predict nothing live.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from shared.backtest.ledger import Costs
+from shared.contracts.paper import PaperAccount
 from shared.errors import ArtifactError, ConfigError
 from shared.execution.broker import (
     Order,
@@ -123,12 +125,10 @@ def _restore(directory: Path, broker: PaperBroker, initial_cash: float) -> None:
     if not path.is_file():
         return
     try:
-        account = json.loads(path.read_text(encoding="utf-8"))
-        cash = float(account["cash"])
-        positions = {str(k): float(v) for k, v in account["positions"].items()}
-        marks = {str(k): float(v) for k, v in account.get("marks", {}).items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        account = PaperAccount.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
         raise ArtifactError(f"{path}: unreadable account: {e}") from e
+    cash, positions, marks = account.cash, dict(account.positions), dict(account.marks)
     last: dict[str, dict[str, Any]] = {}
     for event in read_jsonl(directory / "orders.jsonl"):
         if event.get("client_order_id") and event.get("event") != "refused":

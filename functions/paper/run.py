@@ -8,18 +8,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from shared.contracts.paper import DrillResult
 from shared.errors import ArtifactError
 from shared.execution.incidents import EXPECTED_HALT, DrillScenario, Incident
 from shared.execution.ledger import read_jsonl
 from shared.execution.risk import RiskConfig, load_risk_config, load_state
-from shared.execution.session import replay, replay_run_id
+from shared.execution.session import replay, replay_run_id, write_json
 from shared.notify import send_parts, telegram_configured
 from shared.pipeline import SymbolJob
 from shared.pipeline.build import build_offline_sources
 from shared.pipeline.settings import load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.signal.engine import SignalEngine
-from shared.store.atomic import atomic_write_text
 
 __all__ = ["DRILL_DIR", "PAPER_DIR", "paper_status", "run_drill", "run_replay"]
 
@@ -78,7 +78,7 @@ def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
     passed = (summary["halted"] and summary["halt_reason"] == expected
               and summary["orders_after_halt"] == 0 and bool(alerts))
     result = {
-        "type": "drill_result", "schema_version": "1", "scenario": scenario.value,
+        "scenario": scenario.value,
         "incident_at": at.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
         "seed": seed, "expected_halt": expected, "halt_reason": summary["halt_reason"],
         "halted": summary["halted"],
@@ -88,9 +88,9 @@ def run_drill(scenario: DrillScenario, *, seed: int, start: datetime, days: int,
         "alert_delivery": delivery, "passed": passed,
         "ledger_dir": str(ledger.relative_to(artifacts_dir)),
     }
-    atomic_write_text(artifacts_dir / DRILL_DIR / f"{scenario.value}.json",
-                      json.dumps(result, sort_keys=True, indent=2) + "\n")
-    return result
+    record = DrillResult.model_validate_json(json.dumps(result))
+    write_json(artifacts_dir / DRILL_DIR / f"{scenario.value}.json", record)
+    return record.model_dump(mode="json")
 
 
 def _strike_time(*, seed: int, start: datetime, end: datetime, artifacts_dir: Path,

@@ -24,9 +24,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from shared.config import ConfigModel, StrictConfigModel, config_dir, load_yaml_model
+from shared.contracts.paper import PaperRiskState
 from shared.errors import ArtifactError, ConfigError
 from shared.execution.broker import Order, OrderSide
 from shared.store.atomic import atomic_write_text
@@ -138,23 +139,32 @@ class RiskState:
 
 def load_state(directory: Path) -> RiskState:
     """The persisted state under ``directory`` (fresh active state if there is none);
-    an unreadable file is an ArtifactError (the caller halts: fail closed)."""
+    an unreadable or invalid file is an ArtifactError (the caller stops: fail closed)."""
     path = directory / STATE_FILE
     if not path.is_file():
         return RiskState()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise ArtifactError(f"{path}: unreadable risk state: {e}") from e
-    if not isinstance(data, dict):
-        raise ArtifactError(f"{path}: risk state is not an object")
+        model = PaperRiskState.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        raise ArtifactError(f"{path}: unreadable risk state: {_first_error(e)}") from e
+    data = model.model_dump(mode="json", exclude={"schema_version", "type"})
+    data["errors"], data["trips"] = list(data["errors"]), list(data["trips"])
     return RiskState.from_json(data)
 
 
 def save_state(directory: Path, state: RiskState) -> Path:
     path = directory / STATE_FILE
-    atomic_write_text(path, json.dumps(state.to_json(), sort_keys=True, indent=2) + "\n")
+    model = PaperRiskState.model_validate_json(json.dumps(state.to_json()))
+    atomic_write_text(path, json.dumps(model.model_dump(mode="json"), sort_keys=True,
+                                       indent=2) + "\n")
     return path
+
+
+def _first_error(e: Exception) -> str:
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+    return str(e)
 
 
 def rearm(directory: Path, *, by: str, note: str, now: datetime) -> RiskState:

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from shared.backtest.ledger import Costs
-from shared.contracts import Timeframe
+from shared.contracts import Contract, Timeframe
+from shared.contracts.paper import PaperAccount, PaperSummary
 from shared.errors import ConfigError
 from shared.execution.incidents import Incident
 from shared.execution.ledger import (
@@ -141,8 +142,8 @@ def replay(job: SymbolJob, sources: Sources, *, start: datetime, end: datetime,
         trader.halt("HALT_LEDGER_MISMATCH", check.detail, times[-1])
         write_ledger(ledger_dir, trader, fresh=True)
     summary = summarize(trader, reconciled=check.ok, sent_after_halt=sent_after_halt)
-    atomic_write_text(ledger_dir / "summary.json",
-                      json.dumps(summary, sort_keys=True, indent=2) + "\n")
+    write_json(ledger_dir / "summary.json",
+               PaperSummary.model_validate_json(json.dumps(summary)))
     return summary
 
 
@@ -174,12 +175,17 @@ def write_ledger(directory: Path, trader: PaperTrader, *, fresh: bool) -> None:
     append_csv(directory / "positions.csv", POSITIONS_HEADER, trader.position_rows)
     append_jsonl(directory / "alerts.jsonl", trader.alerts)
     b = trader.broker
-    account = {"cash": b.cash, "initial_cash": b.initial_cash,
-               "positions": {s: p.qty for s, p in b.positions().items()},
-               "marks": dict(sorted(b.marks.items()))}
-    atomic_write_text(directory / "account.json",
-                      json.dumps(account, sort_keys=True, indent=2) + "\n")
+    account = PaperAccount(cash=b.cash, initial_cash=b.initial_cash,
+                           positions={s: p.qty for s, p in b.positions().items()},
+                           marks=dict(sorted(b.marks.items())))
+    write_json(directory / "account.json", account)
     save_state(directory, trader.risk.state)
+
+
+def write_json(path: Path, model: Contract) -> None:
+    """A contract as sorted, indented JSON (``tb validate`` checks it by its ``type``)."""
+    atomic_write_text(path, json.dumps(model.model_dump(mode="json"), sort_keys=True,
+                                       indent=2) + "\n")
 
 
 def summarize(trader: PaperTrader, *, reconciled: bool, sent_after_halt: int

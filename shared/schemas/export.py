@@ -24,6 +24,7 @@ from shared.contracts import (
     canonical_json,
 )
 from shared.contracts.evaluation import EvalSnapshot
+from shared.contracts.paper import DrillResult, PaperAccount, PaperRiskState, PaperSummary
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
@@ -37,6 +38,10 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "eval_snapshot": EvalSnapshot,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
+    "paper_account": PaperAccount,
+    "paper_risk_state": PaperRiskState,
+    "paper_summary": PaperSummary,
+    "drill_result": DrillResult,
 }
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
@@ -51,6 +56,10 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
+    "paper_account": PaperAccount,
+    "paper_risk_state": PaperRiskState,
+    "paper_summary": PaperSummary,
+    "drill_result": DrillResult,
 }
 
 

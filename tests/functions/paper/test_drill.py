@@ -45,6 +45,11 @@ def test_every_drill_halts_and_sends_nothing_after(tmp_path: Path) -> None:
         events = [json.loads(x) for x in (ledger / "orders.jsonl").read_text().splitlines()]
         halted_at = json.loads((ledger / "alerts.jsonl").read_text().splitlines()[0])["as_of"]
         assert not [e for e in events if e["as_of"] > halted_at and e["event"] == "order"]
+    # every file the drills wrote is a known, valid artifact for tb validate
+    from shared.store.validate import validate_tree
+
+    checked, problems = validate_tree(tmp_path)
+    assert checked > 20 and problems == []
 
 
 def test_without_the_incident_the_same_period_does_not_halt(tmp_path: Path) -> None:

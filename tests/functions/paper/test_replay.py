@@ -64,6 +64,13 @@ def test_cash_plus_positions_times_marks_is_equity_at_every_step(
     assert rows[-1]["cash"] == repr(fills[-1]["cash_after"])
 
 
+def test_the_ledger_passes_tb_validate(replayed: tuple[Path, dict[str, object]]) -> None:
+    from shared.store.validate import validate_tree
+
+    checked, problems = validate_tree(replayed[0])
+    assert checked == 5 and problems == []
+
+
 def test_a_replay_is_byte_identical_by_seed(replayed: tuple[Path, dict[str, object]],
                                             tmp_path: Path) -> None:
     first = replayed[0] / "runs" / "paper"
