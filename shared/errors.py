@@ -6,6 +6,8 @@ documented exception: it turns any bot crash into a failure envelope).
 
     PipelineError
     ├── ConfigError                 bad YAML, unknown key, wrong type, value outside its range
+    │   └── LiveLocked              a live broker or Polymarket execution is refused: the
+    │                               live lock's conditions (shared.execution.live) are unmet
     ├── ContractViolation           data that breaks a contract (schema, invariant, reason code)
     │   ├── UnknownReasonCode       a bot emitted a code that is not in the registry
     │   ├── MissingColumnError      a forecast file's header lacks a required column
@@ -44,6 +46,7 @@ __all__ = [
     "ConfigError",
     "ContractViolation",
     "DeadlineExceeded",
+    "LiveLocked",
     "MissingColumnError",
     "ModelCallsCapped",
     "NoValidRowsError",
@@ -65,6 +68,10 @@ class PipelineError(Exception):
 
 class ConfigError(PipelineError):
     """Configuration is invalid; the message names the file, the key and what is allowed."""
+
+
+class LiveLocked(ConfigError):
+    """A broker that moves real money was refused; the message names every unmet condition."""
 
 
 class ContractViolation(PipelineError):

@@ -23,6 +23,7 @@ COMMITTING_JOBS = {
     "board.yml": {"board"},
     "check.yml": {"check"},
     "ci.yml": {"record"},
+    "paper.yml": {"run"},
 }
 # `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
 UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")

@@ -14,6 +14,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``backtest.py``  ``tb backtest reference-sma``
 * ``data.py``      ``tb data check``
 * ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
+* ``paper.py``     ``tb paper replay | run | rearm | status``, ``tb drill``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -26,7 +27,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, check, data, simulate, status, study, tracer
+from functions.cli import backtest, board, bots, check, data, paper, simulate, status, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -72,6 +73,8 @@ for _command in (
     universe_cli.group,
     check.check_command,
     status.status_command,
+    paper.group,
+    paper.drill_command,
 ):
     cli.add_command(_command)
 

@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Costs", "Fills", "LedgerResult", "RoundTrips", "execute_targets"]
+__all__ = ["Costs", "Fills", "LedgerResult", "RoundTrips", "cash_moves", "execute_targets",
+           "fill_prices"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -189,16 +190,19 @@ def execute_targets(
     )
 
 
-def _prices(open_at_fill: FloatArray, units: FloatArray, costs: Costs) -> FloatArray:
+def fill_prices(open_at_fill: FloatArray, units: FloatArray, costs: Costs) -> FloatArray:
+    """Fill prices at the open with adverse slippage (the paper broker fills through here too,
+    so paper and backtest fills are the same arithmetic)."""
     if costs.slippage_rate == 0.0:
         return open_at_fill
     slip: FloatArray = np.where(units > 0, 1.0 + costs.slippage_rate, 1.0 - costs.slippage_rate)
     return open_at_fill * slip
 
 
-def _cash_moves(price: FloatArray, units: FloatArray, costs: Costs
-                ) -> tuple[FloatArray, FloatArray]:
-    # (commission, cash delta) per fill; the one place the cash arithmetic is written
+def cash_moves(price: FloatArray, units: FloatArray, costs: Costs
+               ) -> tuple[FloatArray, FloatArray]:
+    """(commission, cash delta) per fill: the one place the cash arithmetic is written (the
+    backtest ledger and the paper broker both call it)."""
     notional = price * np.abs(units)
     commission: FloatArray = costs.commission_rate * notional
     delta: FloatArray = np.where(units > 0, -(notional + commission), notional - commission)
@@ -216,8 +220,8 @@ def _fill_vectorised(
     bars = signal_bar[changes] + 1
     position_after = target[changes]
     units = np.diff(np.concatenate(([0.0], position_after)))
-    price = _prices(open_[bars], units, costs)
-    commission, delta = _cash_moves(price, units, costs)
+    price = fill_prices(open_[bars], units, costs)
+    commission, delta = cash_moves(price, units, costs)
     cash_after = np.cumsum(np.concatenate(([initial_cash], delta)))
     cash_before, cash_after = cash_after[:-1], cash_after[1:]
     buys = units > 0
@@ -237,8 +241,8 @@ def _fill_one_by_one(
         if units == 0.0:
             continue
         one = np.array([units])
-        price = _prices(np.array([open_[bar + 1]]), one, costs)
-        commission, delta = _cash_moves(price, one, costs)
+        price = fill_prices(np.array([open_[bar + 1]]), one, costs)
+        commission, delta = cash_moves(price, one, costs)
         if units > 0 and cash < -float(delta[0]):
             rejected += 1
             continue

@@ -10,6 +10,7 @@ from typing import Any
 from shared.bots.base import Bot
 from shared.bots.cooldown.bot import Cooldown
 from shared.bots.divergence import DivergenceBot
+from shared.bots.execution.bot import ExecutionBot
 from shared.bots.participation_guard.bot import ParticipationGuard
 from shared.bots.persistence_guard.bot import PersistenceGuard
 from shared.bots.sizing.bot import Sizing
@@ -28,6 +29,7 @@ class BotName(StrEnum):
     PARTICIPATION_GUARD = "participation_guard"
     COOLDOWN = "cooldown"
     SIZING = "sizing"
+    EXECUTION = "execution"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ _HERE = Path(__file__).resolve().parent
 
 BOTS: dict[str, BotEntry] = {
     BotName(cls.name).value: BotEntry(cls, _HERE / cls.name)  # a name not in BotName fails
-    for cls in (DivergenceBot, TrendGuard, PersistenceGuard, ParticipationGuard, Cooldown, Sizing)
+    for cls in (DivergenceBot, TrendGuard, PersistenceGuard, ParticipationGuard, Cooldown, Sizing,
+                ExecutionBot)
 }
 
 GUARDS: tuple[BotName, ...] = (

@@ -24,6 +24,7 @@ from shared.contracts import (
 from shared.contracts.backtest import BacktestReport
 from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts.monitor import CheckReport
+from shared.contracts.paper import DrillResult, PaperAccount, PaperRiskState, PaperSummary
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "render_contract_schemas", "schema_text"]
@@ -34,6 +35,10 @@ __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "render_contract_schemas", "schem
 ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "backtest_report": BacktestReport,
     "check_report": CheckReport,
+    "drill_result": DrillResult,
+    "paper_account": PaperAccount,
+    "paper_risk_state": PaperRiskState,
+    "paper_summary": PaperSummary,
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
     "eval_snapshot": EvalSnapshot,
@@ -45,6 +50,10 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "backtest_report": BacktestReport,
     "bar": Bar,
     "check_report": CheckReport,
+    "drill_result": DrillResult,
+    "paper_account": PaperAccount,
+    "paper_risk_state": PaperRiskState,
+    "paper_summary": PaperSummary,
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,

@@ -10,7 +10,9 @@ or the synthetic feed) shows up as a diff that someone must re-record on purpose
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from shared.bots.registry import bot_entry
 from shared.contracts import ReportEnvelope
@@ -19,6 +21,10 @@ from shared.reason_codes import default_registry
 from shared.sentiment.offline import OfflineScorer
 from shared.signal.config import BotSettings, SignalConfig
 from shared.signal.engine import SignalEngine
+
+if TYPE_CHECKING:
+    from shared.pipeline.decide import SymbolJob
+    from shared.pipeline.walk import WalkStep
 
 __all__ = ["TIMELINE_HOURS", "TIMELINE_SEED", "TIMELINE_START", "envelope_line",
            "record_timeline", "write_timeline"]
@@ -66,6 +72,8 @@ def record_timeline(name: str) -> list[ReportEnvelope]:
     period = fetch_period(job, TIMELINE_START, end, sources)
     times = (TIMELINE_START + timedelta(hours=step + 1) for step in range(TIMELINE_HOURS))
     out: list[ReportEnvelope] = []
+    if name == "execution":
+        return _execution_timeline(job, walk(job, times, period))
     for walked in walk(job, times, period):
         if walked.decision.decided is not None:
             out.extend(e for e in walked.decision.decided.envelopes if e.bot == name)
@@ -78,3 +86,34 @@ def write_timeline(name: str) -> int:
     path = bot_entry(name).timeline_path
     path.write_text("".join(envelope_line(e) + "\n" for e in envelopes), encoding="utf-8")
     return len(envelopes)
+
+
+def _execution_timeline(job: SymbolJob, steps: Iterable[WalkStep]) -> list[ReportEnvelope]:
+    """The execution bot's envelopes over the walk, holding one unit on its own effective
+    intents (open → 1, close → 0): the bot's decisions without a broker or risk engine."""
+    from shared.bots.execution.bot import INTENT_OPEN, ExecutionBot, execution_input
+    from shared.bots.runner import BotRunner
+    from shared.contracts import Decision, Mode
+    from shared.pipeline.decide import DecisionState
+
+    runner = BotRunner(ExecutionBot(ExecutionBot.config_model()), Mode.ENFORCED,
+                       default_registry())
+    held, entered = 0.0, None
+    out: list[ReportEnvelope] = []
+    for step in steps:
+        decision = step.decision
+        decided = decision.decided
+        usable = decided is not None and decision.state is DecisionState.DECIDED
+        outcome = decided.outcome if usable and decided is not None else None
+        envelopes = decided.envelopes if decided is not None else ()
+        hours = (step.as_of - entered).total_seconds() / 3600.0 if entered else None
+        envelope = runner.run(
+            execution_input(job.symbol, step.as_of, outcome, envelopes,
+                            horizon_hours=job.engine.horizon_hours, position_qty=held,
+                            hours_held=hours),
+            as_of=step.as_of, symbol=job.symbol)
+        out.append(envelope)
+        if envelope.effective and envelope.decision is Decision.TRIGGER:
+            opening = envelope.numbers.get("intent") == INTENT_OPEN
+            held, entered = (1.0, step.as_of) if opening else (0.0, None)
+    return out

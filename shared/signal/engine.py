@@ -58,6 +58,11 @@ class Decided:
     forecast: Forecast | None
 
 
+# Bots the engine does not run: the execution bot acts on the engine's outcome, after it, in
+# the paper path (shared/execution/trader.py); a tracer run places no order.
+NOT_IN_ENGINE = frozenset({BotName.EXECUTION.value})
+
+
 class SignalEngine:
     """Holds the configured bots; :meth:`decide` is pure given its inputs."""
 
@@ -74,6 +79,8 @@ class SignalEngine:
         self.registry = registry
         self.runners: dict[str, BotRunner] = {}
         for name in sorted(BOTS):
+            if name in NOT_IN_ENGINE:
+                continue
             mode, params = bots.bots[name]
             self.runners[name] = BotRunner(BOTS[name].bot_class(params), mode, registry,
                                            timer=timer, meter=meter)

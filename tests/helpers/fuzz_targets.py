@@ -260,6 +260,24 @@ def _config(data: bytes, folder: Path) -> object:
     return load_universe_config(path)
 
 
+def _risk_config(data: bytes, folder: Path) -> object:
+    from shared.execution.risk import load_risk_config
+
+    return load_risk_config(_file(folder, "risk.yaml", data))
+
+
+def _paper_ledger(data: bytes, folder: Path) -> object:
+    # a committed paper ledger that is corrupt: the risk state, the fills, the orders
+    from shared.execution.ledger import read_jsonl, reconcile
+    from shared.execution.risk import load_state
+
+    for name in ("risk_state.json", "fills.jsonl", "orders.jsonl"):
+        _file(folder, name, data)
+    read_jsonl(folder / "orders.jsonl")
+    reconcile(folder, 1_000.0, 1_000.0, {})
+    return load_state(folder)
+
+
 # -- renderers ------------------------------------------------------------------------------
 
 
@@ -305,6 +323,8 @@ TARGETS: tuple[Target, ...] = (
     Target("bars_loader", _csv_files(), _bars_loader),
     Target("news_loader", st.one_of(_csv_files(), _jsonl_files()), _news_loader),
     Target("config_loader", _yaml_files(), _config),
+    Target("risk_config", _yaml_files(), _risk_config),
+    Target("paper_ledger", st.one_of(_jsonl_files(), st.binary(max_size=200)), _paper_ledger),
     Target("forecast_csv", _csv_files(), _forecast_csv),
     Target("store_csv_read", _csv_files(), _csv_rows),
     Target("render_telegram", st.lists(st.one_of(any_text, headlines()), min_size=1,

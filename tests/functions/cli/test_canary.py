@@ -86,6 +86,12 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("data", "check"): ["data", "check", str(bars), "--json"],
         ("check",): ["check", "--as-of", "2026-03-09T12:00:00Z", "--no-write", *art],
         ("status",): ["status", "--as-of", "2026-03-09T12:00:00Z", "--json", *art],
+        ("paper", "replay"): ["paper", "replay", "--start", "2026-01-05T00:00:00Z",
+                              "--end", "2026-01-05T06:00:00Z", *art],
+        ("paper", "run"): ["paper", "run", "--as-of", "2026-01-05T06:00:00Z", *art],
+        ("paper", "rearm"): ["paper", "rearm", "--by", "canary", *art],
+        ("paper", "status"): ["paper", "status", *art],
+        ("drill",): ["drill", "--scenario", "dead-feed", "--days", "2", *art],
     }
 
 

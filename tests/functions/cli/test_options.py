@@ -31,6 +31,10 @@ TIME_OPTIONS = [
     (["backtest", "run", "--start", "2025-01-01T00:00:00Z"], "--end"),
     (["check", "--no-alert", "--no-write"], "--as-of"),
     (["status"], "--as-of"),
+    (["paper", "replay", "--end", "2026-01-02T00:00:00Z"], "--start"),
+    (["paper", "replay", "--start", "2026-01-01T00:00:00Z"], "--end"),
+    (["paper", "run"], "--as-of"),
+    (["drill"], "--start"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
