@@ -12,6 +12,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
 * ``backtest.py``  ``tb backtest reference-sma``
+* ``dashboard.py`` ``tb dashboard build``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -24,7 +25,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, simulate, study, tracer
+from functions.cli import backtest, board, bots, dashboard, simulate, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -64,6 +65,7 @@ for _command in (
     bots.group,
     board.group,
     backtest.group,
+    dashboard.group,
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,
