@@ -19,6 +19,9 @@ WIDTH = "container"
 Spec = dict[str, Any]
 
 
+_TIME_TIP = {"field": "time", "type": "temporal", "format": "%Y-%m-%d %H:%M", "formatType": "utc"}
+
+
 def _base(title: str, values: list[dict[str, Any]]) -> Spec:
     return {"$schema": SCHEMA, "title": title, "width": WIDTH, "height": 260,
             "data": {"values": values}, "config": {"axis": {"labelFontSize": 11}}}
@@ -43,8 +46,7 @@ def price_chart(symbol: str, bars: list[dict[str, Any]], runs: list[dict[str, An
         {"data": {"values": bars}, "mark": {"type": "line", "color": "#1f5fa8"},
          "encoding": {"x": _time_x(), "y": {"field": "close", "type": "quantitative",
                                             "title": "close (USD)", "scale": {"zero": False}},
-                      "tooltip": [{"field": "time", "type": "temporal", "format": "%Y-%m-%d %H:%M",
-                                   "formatType": "utc"}, {"field": "close", "type": "quantitative"}]}},
+                      "tooltip": [_TIME_TIP, {"field": "close", "type": "quantitative"}]}},
         {"data": {"values": triggers},
          "mark": {"type": "point", "filled": True, "size": 120, "shape": "triangle"},
          "encoding": {"x": _time_x(), "y": {"field": "close", "type": "quantitative"},
@@ -52,8 +54,7 @@ def price_chart(symbol: str, bars: list[dict[str, Any]], runs: list[dict[str, An
                                 "scale": {"domain": ["up", "down", "?"],
                                           "range": ["#1a7f37", "#c62828", "#777777"]},
                                 "title": "trigger"},
-                      "tooltip": [{"field": "time", "type": "temporal", "format": "%Y-%m-%d %H:%M",
-                                   "formatType": "utc"}, {"field": "direction", "type": "nominal"}]}},
+                      "tooltip": [_TIME_TIP, {"field": "direction", "type": "nominal"}]}},
         {"data": {"values": score}, "mark": {"type": "line", "color": "#b26a00",
                                               "strokeDash": [4, 3], "point": True},
          "encoding": {"x": _time_x(), "y": {"field": "narrative_score", "type": "quantitative",
@@ -130,8 +131,7 @@ def line_chart(values: list[dict[str, Any]], *, title: str, y: str, y_title: str
     spec = _base(title, values)
     encoding: dict[str, Any] = {"x": _time_x(), "y": {"field": y, "type": "quantitative",
                                                       "title": y_title}}
-    tooltip = [{"field": "time", "type": "temporal", "format": "%Y-%m-%d %H:%M",
-                "formatType": "utc"}, {"field": y, "type": "quantitative", "format": ".4f"}]
+    tooltip = [_TIME_TIP, {"field": y, "type": "quantitative", "format": ".4f"}]
     if color is not None:
         encoding["color"] = {"field": color, "type": "nominal", "title": color_title}
         tooltip.append({"field": color, "type": "nominal"})

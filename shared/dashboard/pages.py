@@ -159,7 +159,8 @@ def _missed(art: Artifacts) -> list[dict[str, Any]]:
     for name, stamps in sorted(streams.items()):
         times = sorted({datetime.fromisoformat(s.replace("Z", "+00:00")) for s in stamps if s})
         seen = set(times)
-        missing, slot = [], times[0]
+        missing: list[datetime] = []
+        slot = times[0]
         while slot < times[-1] and len(missing) < 10_000:
             slot += CADENCE
             if slot not in seen and slot < times[-1]:
@@ -259,7 +260,8 @@ def _board(board: Source) -> dict[str, Any]:
     for bot in (data or {}).get("bots", ()):
         if not isinstance(bot, dict):
             continue
-        categories, failing = [], []
+        categories: list[dict[str, Any]] = []
+        failing: list[dict[str, Any]] = []
         for category, items in sorted((bot.get("items") or {}).items()):
             items = [i for i in items if isinstance(i, dict)]
             passed = sum(1 for i in items if i.get("pass"))

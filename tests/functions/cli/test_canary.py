@@ -83,6 +83,7 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                           "2026-01-06T00:00:00Z"],
         ("backtest", "run"): ["backtest", "run", "--start", "2026-03-01T00:00:00Z",
                               "--end", "2026-03-02T00:00:00Z", *art],
+        ("dashboard", "build"): ["dashboard", "build", *art, "--out", str(tmp_path / "site")],
     }
 
 
