@@ -42,25 +42,29 @@ def price_chart(symbol: str, bars: list[dict[str, Any]], runs: list[dict[str, An
                 for r in runs if r.get("status") == "triggered"]
     spec = _base(f"{symbol}: close, narrative score and triggers", [])
     del spec["data"]
-    spec["layer"] = [
+    price_y = {"field": "close", "type": "quantitative", "title": "close (USD)",
+               "scale": {"zero": False}}
+    price = {"layer": [
         {"data": {"values": bars}, "mark": {"type": "line", "color": "#1f5fa8"},
-         "encoding": {"x": _time_x(), "y": {"field": "close", "type": "quantitative",
-                                            "title": "close (USD)", "scale": {"zero": False}},
+         "encoding": {"x": _time_x(), "y": price_y,
                       "tooltip": [_TIME_TIP, {"field": "close", "type": "quantitative"}]}},
         {"data": {"values": triggers},
          "mark": {"type": "point", "filled": True, "size": 120, "shape": "triangle"},
-         "encoding": {"x": _time_x(), "y": {"field": "close", "type": "quantitative"},
+         "encoding": {"x": _time_x(), "y": price_y,
                       "color": {"field": "direction", "type": "nominal",
                                 "scale": {"domain": ["up", "down", "?"],
                                           "range": ["#1a7f37", "#c62828", "#777777"]},
                                 "title": "trigger"},
                       "tooltip": [_TIME_TIP, {"field": "direction", "type": "nominal"}]}},
-        {"data": {"values": score}, "mark": {"type": "line", "color": "#b26a00",
-                                              "strokeDash": [4, 3], "point": True},
-         "encoding": {"x": _time_x(), "y": {"field": "narrative_score", "type": "quantitative",
-                                            "title": "narrative score (dashed)",
-                                            "axis": {"orient": "right"}}}},
-    ]
+    ]}
+    narrative = {"data": {"values": score},
+                 "mark": {"type": "line", "color": "#b26a00", "strokeDash": [4, 3],
+                          "point": True},
+                 "encoding": {"x": _time_x(),
+                              "y": {"field": "narrative_score", "type": "quantitative",
+                                    "title": "narrative score (dashed)",
+                                    "axis": {"orient": "right"}}}}
+    spec["layer"] = [price, narrative]
     spec["resolve"] = {"scale": {"y": "independent"}}
     return spec
 

@@ -150,3 +150,18 @@ def test_wilson_interval() -> None:
     assert lo == pytest.approx(0.2152, abs=1e-4)
     assert hi == pytest.approx(0.7848, abs=1e-4)
     assert wilson(0, 0) is None
+
+
+def test_a_trigger_is_marked_on_the_price_at_its_decision_time() -> None:
+    from shared.dashboard.charts import price_chart
+
+    bars = [{"time": "2026-03-02T08:00:00Z", "close": 100.0},
+            {"time": "2026-03-02T09:00:00Z", "close": 101.0}]
+    runs = [{"as_of": "2026-03-02T09:30:00Z", "status": "triggered", "direction": "up",
+             "narrative_score": 0.4},
+            {"as_of": "2026-03-02T08:00:00Z", "status": "no_trigger", "narrative_score": 0.1}]
+    spec = price_chart("BTC-USD", bars, runs)
+    price, narrative = spec["layer"]
+    assert price["layer"][1]["data"]["values"] == [
+        {"time": "2026-03-02T09:30:00Z", "direction": "up", "close": 101.0}]
+    assert [v["narrative_score"] for v in narrative["data"]["values"]] == [0.4, 0.1]
