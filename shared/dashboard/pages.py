@@ -43,6 +43,7 @@ def _environment() -> jinja2.Environment:
     env.filters["spec"] = _spec_json
     env.filters["num"] = _num
     env.filters["pct"] = _pct
+    env.filters["z"] = lambda value: to_z(value) or ("—" if value in (None, "") else value)
     return env
 
 

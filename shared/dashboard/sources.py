@@ -163,7 +163,7 @@ def _universe(root: Path) -> Source:
             "feed": m.get("feed"), "degraded": bool(m.get("degraded")),
             "degraded_reasons": list(m.get("degraded_reasons", ())),
             "counts": data.get("counts", {}),
-            "digest": plain_digest(data.get("digest", {}).get("parts", ())),
+            "digest": plain_digest(data.get("digest_parts") or ()),
         })
     source.items.sort(key=lambda r: (r["as_of"] or "", r["run_id"] or ""))
     return source

@@ -104,7 +104,10 @@ def test_every_page_loads_from_file_url_without_errors(site: Path) -> None:
         assert tables <= set(page["tables"]), name
         assert page["empty"] == 0, name  # every source of the fixture has data
         assert Path(page["screenshot"]).stat().st_size > 10_000, name
-    assert "Tracer run" in pages["index.html"]["text"]  # the overview shows the latest digest
+    overview = pages["index.html"]["text"]
+    assert "Tracer Bullet BTC-USD" in overview  # the latest tracer digest, as plain text
+    assert "Tracer Bullet universe" in overview  # and the latest universe digest
+    assert "+00:00" not in "".join(p["text"] for p in pages.values())  # one time format
     assert code == 0 and report["ok"] is True
 
 
