@@ -40,6 +40,7 @@ CHECKS_GLOB = f"{EVAL_DIR}/checks/*.json"
 DRILLS_GLOB = f"{RUNS_DIR}/drills/*.json"
 BOARD_FILE = "board.json"
 MAX_TABLE_ROWS = 200  # the newest rows a ledger table shows (the chart shows every row)
+BARS_RUNS_PER_SYMBOL = 24  # the newest runs whose bars are read (each holds its look-back window)
 
 
 @dataclass
@@ -170,12 +171,18 @@ def _universe(root: Path) -> Source:
 
 
 def _bars(root: Path, tracer: Source) -> dict[str, list[dict[str, Any]]]:
-    """Each symbol's close prices, the union of the bars its runs decided on (a later run's
-    bar wins for the same time)."""
+    """Each symbol's close prices, the union of the bars its newest runs decided on (a later
+    run's bar wins for the same time). Only the newest :data:`BARS_RUNS_PER_SYMBOL` runs per
+    symbol are read, so a build stays quick after months of hourly runs."""
     import pandas as pd  # deferred: only a build with tracer runs reads parquet
 
+    newest: dict[str, list[dict[str, Any]]] = {}
+    for run in tracer.items:  # sorted by as-of
+        newest.setdefault(run["symbol"], []).append(run)
+    chosen = [run for runs in newest.values() for run in runs[-BARS_RUNS_PER_SYMBOL:]]
+    chosen.sort(key=lambda r: (r["as_of"], r["run_id"]))
     out: dict[str, dict[str, float]] = {}
-    for run in tracer.items:
+    for run in chosen:
         rel = run.get("bars_file")
         if not rel:
             continue
