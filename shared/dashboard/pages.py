@@ -283,8 +283,24 @@ def _backtests(art: Artifacts) -> dict[str, Any]:
         reports.append({"report": report, "chart": charts.equity_chart(
             equity, f"Backtest {report.get('report_id')} {report.get('symbol')}: equity")
             if equity else None})
-    tuning = sorted(art.optimizer.items, key=lambda r: str(r.get("run_id")))
+    tuning = [{**run, "_oos": _out_of_sample(run.get("out_of_sample"))}
+              for run in sorted(art.optimizer.items, key=lambda r: str(r.get("run_id")))]
     return {"reports": reports, "tuning": tuning}
+
+
+def _out_of_sample(value: Any) -> list[dict[str, Any]]:
+    """One row per parameter set scored on the held-out window (``configured``,
+    ``winning``): hit rate with its interval and n, Brier and log loss with intervals."""
+    if not isinstance(value, dict):
+        return []
+    rows = []
+    for arm, scores in sorted(value.items()):
+        if not isinstance(scores, dict):
+            continue
+        rows.append({"arm": arm, **{key: scores.get(f"oos_{key}") for key in (
+            "hit_rate", "hit_rate_interval", "resolved", "triggers", "brier", "brier_interval",
+            "log_loss", "log_loss_interval", "z")}})
+    return rows
 
 
 def _paper(art: Artifacts) -> dict[str, Any]:
