@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.dashboard import VENDORED, build_site
 from shared.dashboard.charts import wilson
@@ -165,3 +167,12 @@ def test_a_trigger_is_marked_on_the_price_at_its_decision_time() -> None:
     assert price["layer"][1]["data"]["values"] == [
         {"time": "2026-03-02T09:30:00Z", "direction": "up", "close": 101.0}]
     assert [v["narrative_score"] for v in narrative["data"]["values"]] == [0.4, 0.1]
+
+
+@given(st.text())
+def test_any_text_in_a_chart_spec_round_trips_and_cannot_end_its_element(text: str) -> None:
+    from shared.dashboard.pages import _spec_json
+
+    embedded = str(_spec_json({"title": text, "data": {"values": [{"label": text}]}}))
+    assert "<" not in embedded and ">" not in embedded and "&" not in embedded
+    assert json.loads(embedded) == {"title": text, "data": {"values": [{"label": text}]}}
