@@ -15,6 +15,7 @@ come from :mod:`shared.clock`. One module per command group:
 * ``data.py``      ``tb data check``
 * ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
 * ``paper.py``     ``tb paper replay | run | rearm | status``, ``tb drill``
+* ``dashboard.py`` ``tb dashboard build``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -27,7 +28,19 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, check, data, paper, simulate, status, study, tracer
+from functions.cli import (
+    backtest,
+    board,
+    bots,
+    check,
+    dashboard,
+    data,
+    paper,
+    simulate,
+    status,
+    study,
+    tracer,
+)
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -68,6 +81,7 @@ for _command in (
     board.group,
     backtest.group,
     data.group,
+    dashboard.group,
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,

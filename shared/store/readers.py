@@ -39,6 +39,7 @@ __all__ = [
     "tracer_runs",
     "tracer_runs_with_paths",
     "universe_runs",
+    "universe_runs_with_paths",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,12 @@ def universe_runs(root: Path, *, days: Iterable[date] | None = None) -> list[Uni
     are not runs), in path order."""
     paths = _day_files(root / UNIVERSE_DIR, days)
     return [run for _, run in _valid(paths, "universe_run", UniverseRun)]
+
+
+def universe_runs_with_paths(root: Path, *, days: Iterable[date] | None = None
+                             ) -> Iterator[tuple[Path, UniverseRun]]:
+    """Like :func:`universe_runs`, each run with its file, one at a time (lazily)."""
+    return _valid(_day_files(root / UNIVERSE_DIR, days), "universe_run", UniverseRun)
 
 
 def latest_universe_run(root: Path, run_id: str | None = None) -> UniverseRun:

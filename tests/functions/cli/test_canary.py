@@ -92,6 +92,7 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("paper", "rearm"): ["paper", "rearm", "--by", "canary", *art],
         ("paper", "status"): ["paper", "status", *art],
         ("drill",): ["drill", "--scenario", "dead-feed", "--days", "2", *art],
+        ("dashboard", "build"): ["dashboard", "build", *art, "--out", str(tmp_path / "site")],
     }
 
 

@@ -98,7 +98,9 @@ def test_index_rebuild_skips_an_oversize_file_and_leaves_no_temp_file(tmp_path: 
     _run(tmp_path, "ETH-USD")
     _oversize(tmp_path / "runs" / T0.date().isoformat() / "tracer-ffffffffffffffff.json")
     db = tmp_path / ".tb-cache" / "index.sqlite"
-    assert rebuild_index(tmp_path, db) == {"runs": 2, "envelopes": 2}
+    assert rebuild_index(tmp_path, db) == {"runs": 2, "envelopes": 2, "universe_runs": 0,
+                                           "observations": 0, "paper_fills": 0,
+                                           "board_bots": 0}
     assert sorted(p.name for p in db.parent.iterdir()) == ["index.sqlite"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM runs").fetchone() == (2,)

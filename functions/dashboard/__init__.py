@@ -1,0 +1,1 @@
+"""The dashboard stage (``tb dashboard build``): the static site from committed artifacts."""
