@@ -58,6 +58,11 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tracer, universe, evaluation and backtest artifacts from the real commands; the
     paper, drill, tuning and check artifacts in their committed shapes; the repo's board."""
     art = tmp_path_factory.mktemp("artifacts")
+    # the headline snapshot scores triggered calls only (no-call rows are reported apart):
+    # 2026-03-01's hours hold a resolved call, so the reliability diagram has a bin
+    for as_of in ("2026-03-01T00:00:00Z", "2026-03-01T06:00:00Z", "2026-03-01T12:00:00Z",
+                  "2026-03-01T18:00:00Z"):
+        _ok(tb("run", "--seed", "7", "--as-of", as_of, "--artifacts-dir", str(art)))
     for hour in ("08", "09", "10", "12"):
         _ok(tb("run", "--seed", "7", "--as-of", f"2026-03-02T{hour}:00:00Z",
                "--artifacts-dir", str(art)))
