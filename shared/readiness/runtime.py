@@ -2,8 +2,9 @@
 read and what it found; an absent source fails its item with the reason shown, never a guess.
 
 Sources: run telemetry (``runs/telemetry/``, written by every ``tb run`` and ``tb universe
-run``), drills (``runs/drills/*.json``, written by ``tb drill``), dashboards
-(``dashboards/``), ``config/alerts.yaml``, and the git history of ``config/bots/<bot>.yaml``.
+run``), drills (``runs/drills/*.json``, written by ``tb drill``), the dashboard
+(its board page and ``.github/workflows/pages.yml``), ``config/alerts.yaml``, and the git
+history of ``config/bots/<bot>.yaml``.
 Windows are measured back from the newest telemetry record, so the board is a function of
 the tree, not of the wall clock.
 """
@@ -37,7 +38,8 @@ SHADOW_DAYS = 7
 ROLLING_DAYS = 7
 ALERTS = Path("config") / "alerts.yaml"
 DRILLS = Path("runs") / "drills"
-DASHBOARDS = Path("dashboards")
+DASHBOARD_BOARD_PAGE = Path("shared/dashboard/templates/board.html.j2")
+PAGES_WORKFLOW = Path(".github/workflows/pages.yml")
 
 
 @dataclass(frozen=True)
@@ -175,17 +177,22 @@ def _json(path: Path) -> dict[str, Any] | None:
 
 
 def _dashboard(tree: Tree, name: str) -> tuple[bool, str]:
-    folder = tree.root / DASHBOARDS
-    if not folder.is_dir():
-        return False, f"{DASHBOARDS.as_posix()}/ is absent: no dashboard yet"
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if name in text:
-            return True, f"{tree.rel(path)} has a panel naming {name}"
-    return False, f"{DASHBOARDS.as_posix()}/: no panel names {name}"
+    # The bot's panel is its row (scores, modes, failing items with their evidence) on the
+    # dashboard's board page, rendered from board.json by `tb dashboard build`; "live" is the
+    # Pages workflow that builds and publishes the site after the scheduled runs.
+    template = tree.root / DASHBOARD_BOARD_PAGE
+    if not template.is_file():
+        return False, f"{DASHBOARD_BOARD_PAGE.as_posix()} is absent: no dashboard panel"
+    workflow = tree.root / PAGES_WORKFLOW
+    try:
+        published = "tb dashboard build" in workflow.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        published = False
+    if not published:
+        return False, (f"{PAGES_WORKFLOW.as_posix()} does not publish `tb dashboard build`: "
+                       f"the panel for {name} is never live")
+    return True, (f"board.html ({DASHBOARD_BOARD_PAGE.as_posix()}) renders {name}'s row "
+                  f"from board.json; {PAGES_WORKFLOW.as_posix()} publishes the site")
 
 
 def _alerts(tree: Tree, name: str) -> tuple[bool, str]:

@@ -87,14 +87,15 @@ def test_committed_board_matches_the_tree(board_here: dict[str, BotBoard]) -> No
 
 
 def test_absent_sources_score_zero_with_the_reason(board_here: dict[str, BotBoard]) -> None:
-    # No telemetry, dashboard or CI result is committed yet; the drills are on file
-    # (runs/drills/, tb drill) and alerts are wired (config/alerts.yaml); the promotion
-    # history of every bot skips the gates.
+    # No telemetry or CI result is committed yet; the drills are on file (runs/drills/,
+    # tb drill), the dashboard publishes each bot's panel (pages.yml) and alerts are wired
+    # (config/alerts.yaml); the promotion history of every bot skips the gates.
     for row in board_here.values():
         runtime = {i.number: i for i in row.items["runtime"]}
         assert runtime[5].passed and "runs/drills" in runtime[5].evidence
         assert runtime[7].passed and "config/alerts.yaml" in runtime[7].evidence
-        assert all(not i.passed and i.evidence for n, i in runtime.items() if n not in (5, 7))
+        assert runtime[6].passed and "pages.yml" in runtime[6].evidence
+        assert all(not i.passed and i.evidence for n, i in runtime.items() if n not in (5, 6, 7))
         assert not row.items["impl"][14].passed
         assert "ci/last_result.json is absent" in row.items["impl"][14].evidence
         reference = row.items["backtest"][3]

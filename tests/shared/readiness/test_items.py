@@ -35,7 +35,8 @@ T0 = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 @pytest.fixture()
 def tree_copy(tmp_path: Path) -> Tree:
-    for part in ("shared/bots", "config", "schemas", "tests/shared/bots/test_fixtures.py"):
+    for part in ("shared/bots", "config", "schemas", "tests/shared/bots/test_fixtures.py",
+                 "shared/dashboard/templates/board.html.j2", ".github/workflows/pages.yml"):
         src, dst = REPO_ROOT / part, tmp_path / part
         if src.is_dir():
             shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
@@ -224,7 +225,11 @@ def test_runtime_reject_rate_outside_band_fails_item_4(tree_copy: Tree) -> None:
 def test_runtime_drill_dashboard_and_alerts(tree_copy: Tree) -> None:
     row = _row(tree_copy, "sizing")
     assert "no drill on record" in row.items["runtime"][4].evidence
-    assert "no dashboard yet" in row.items["runtime"][5].evidence
+    assert row.items["runtime"][5].passed, row.items["runtime"][5].evidence
+    pages = tree_copy.root / ".github" / "workflows" / "pages.yml"
+    pages.unlink()
+    row = _row(tree_copy, "sizing")
+    assert not row.items["runtime"][5].passed and "never live" in row.items["runtime"][5].evidence
     assert row.items["runtime"][6].passed, row.items["runtime"][6].evidence
     drills = tree_copy.root / "runs" / "drills"
     drills.mkdir(parents=True)
@@ -235,9 +240,8 @@ def test_runtime_drill_dashboard_and_alerts(tree_copy: Tree) -> None:
     (drills / "stale_bars.json").write_text(json.dumps(
         failed | {"scenario": "stale_bars", "orders_after_halt": 0, "passed": True}),
         encoding="utf-8")
-    (tree_copy.root / "dashboards").mkdir()
-    (tree_copy.root / "dashboards" / "bots.json").write_text('{"panels": ["sizing"]}',
-                                                            encoding="utf-8")
+    pages.write_text("jobs: {build: {steps: [{run: tb dashboard build --out _site}]}}\n",
+                     encoding="utf-8")
     alerts = tree_copy.root / "config" / "alerts.yaml"
     alerts.write_text(alerts.read_text(encoding="utf-8").replace(
         "{bot: sizing, condition: error_rate_over_budget, severity: page}",
