@@ -31,7 +31,12 @@ from shared.contracts import (
     validate_bars_frame,
 )
 from shared.errors import ConfigError, ContractViolation, PipelineError, ProviderError
-from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
+from shared.features.signal import (
+    PreparedBars,
+    PreparedNarratives,
+    epoch_ns,
+    prepare_narratives,
+)
 from shared.pipeline.sources import EventKind, HealthEvent, Sources
 from shared.sentiment.base import SentimentScorer
 from shared.signal.config import BotSettings, SignalConfig
@@ -55,6 +60,7 @@ _SESSION_CODES = {SessionState.CLOSED: ("DATA_MARKET_CLOSED", "the exchange is c
                   SessionState.OPENING: ("DATA_SESSION_OPENING",
                                          "no bar of this session has closed yet")}
 STALE_DETAIL = "the newest closed bar is older than the freshness limit"
+_NS_PER_HOUR = 3_600_000_000_000
 
 
 def news_window(signal: SignalConfig) -> timedelta:
@@ -160,7 +166,7 @@ def decide_at(job: SymbolJob, as_of: datetime, bars: PreparedBars, news: Prepare
     arrays themselves (published and fetched by ``as_of``)."""
     bars = bars.between(as_of - timedelta(hours=job.history_hours), as_of)
     available = bars.available(as_of)
-    newest = (pd.Timestamp(int(bars.end_ns[available - 1]), tz="UTC") if available else None)
+    newest = int(bars.end_ns[available - 1]) if available else None
     try:
         _check_session(job, as_of)
         _check_fresh(job, as_of, newest)
@@ -188,14 +194,15 @@ def _check_session(job: SymbolJob, as_of: datetime) -> None:
         raise _Halt(DecisionState.STALE, code, why)
 
 
-def _check_fresh(job: SymbolJob, as_of: datetime, newest: pd.Timestamp | None) -> None:
-    limit = pd.Timestamp(as_of) - pd.Timedelta(hours=job.max_bar_age_hours)
-    if newest is not None and newest < limit:
+def _check_fresh(job: SymbolJob, as_of: datetime, newest_ns: int | None) -> None:
+    """``newest_ns``: the end of the newest closed bar, in nanoseconds since the epoch."""
+    limit = epoch_ns(as_of) - job.max_bar_age_hours * _NS_PER_HOUR
+    if newest_ns is not None and newest_ns < limit:
         raise _Halt(DecisionState.STALE, "DATA_STALE", STALE_DETAIL)
 
 
-def _newest_end(bars: pd.DataFrame) -> pd.Timestamp | None:
-    return bars["end"].iloc[-1] if len(bars) else None
+def _newest_end(bars: pd.DataFrame) -> int | None:
+    return int(pd.Timestamp(bars["end"].iloc[-1]).as_unit("ns").value) if len(bars) else None
 
 
 def _fetch_bars(job: SymbolJob, as_of: datetime, sources: Sources,
