@@ -101,7 +101,7 @@ class BarWindows:
 
     Each row is reduced with the very numpy call :func:`compute_features` makes on one
     window (``np.std(ddof=1)``, ``np.median``, ``np.mean`` along the window), so the values
-    are equal to the bit (``tests/shared/features/test_bar_windows.py`` checks every row)."""
+    are equal to the bit (``tests/shared/signal/test_fast_walk.py`` checks them)."""
 
     vol_window_bars: int
     participation_bars: int
