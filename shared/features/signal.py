@@ -170,7 +170,7 @@ class PreparedBars:
         """The bars a feed asked for ``[start, end]`` returns: ``start >= start`` and closed
         by ``end`` (views, no copy). Bars are contiguous in both orders, so two binary
         searches find them."""
-        first = int(np.searchsorted(self.start_ns, epoch_ns(start), side="left"))
+        first = int(self.start_ns.searchsorted(epoch_ns(start), side="left"))
         last = max(first, self.available(end))
         view = PreparedBars(self.end_ns[first:last], self.log_close[first:last],
                             self.volume[first:last], self.start_ns[first:last])
@@ -180,7 +180,7 @@ class PreparedBars:
 
     def available(self, as_of: datetime) -> int:
         """How many bars had closed by ``as_of``."""
-        return int(np.searchsorted(self.end_ns, epoch_ns(as_of), side="right"))
+        return int(self.end_ns.searchsorted(epoch_ns(as_of), side="right"))
 
     def windows(self, vol_window_bars: int, participation_bars: int) -> tuple[BarWindows, int]:
         """The window statistics of the arrays this view was cut from, computed on first
@@ -322,9 +322,10 @@ def _narrative_features(
     as_of: datetime, news: PreparedNarratives, params: FeatureParams
 ) -> _NarrativeFeatures:
     now = epoch_ns(as_of)
-    lo = int(np.searchsorted(news.published_ns, now - params.narrative_window_hours
-                             * _NS_PER_HOUR, side="left"))
-    hi = int(np.searchsorted(news.published_ns, now, side="right"))
+    published = news.published_ns
+    lo = int(published.searchsorted(now - params.narrative_window_hours * _NS_PER_HOUR,
+                                    side="left"))
+    hi = int(published.searchsorted(now, side="right"))
     fetched = news.fetched_ns[lo:hi] <= now
     count = int(np.count_nonzero(fetched))
     if count == 0:
@@ -332,7 +333,7 @@ def _narrative_features(
                 "source_count": 0, "window_count": 0, "disagreement_share": 0.0}
     # A slice (a view) when every headline of the window had been fetched, as is usual.
     idx: slice | np.ndarray = slice(lo, hi) if count == hi - lo else np.flatnonzero(fetched) + lo
-    age_hours = (now - news.published_ns[idx]) / _NS_PER_HOUR
+    age_hours = (now - published[idx]) / _NS_PER_HOUR
     decay = decay_weight(age_hours, params.half_life_hours)
     weights = news.base_weight[idx] * decay
     polarity = news.polarity[idx]

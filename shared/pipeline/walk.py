@@ -99,8 +99,8 @@ def walk(job: SymbolJob, times: Iterable[datetime], period: Period) -> Iterator[
         visible = [p for p in prior if t - window <= p.as_of < t]
         decision = decide_at(job, t, period.bars, period.news, visible)
         yield WalkStep(t, decision)
-        outcome = decision.decided.outcome if decision.decided is not None else None
-        if (outcome is not None and outcome.status is OutcomeStatus.TRIGGERED
-                and outcome.direction is not None):
-            prior.append(PriorTrigger(symbol=job.symbol, direction=outcome.direction, as_of=t))
+        decided = decision.decided  # its status and direction: no records are built here
+        if (decided is not None and decided.status is OutcomeStatus.TRIGGERED
+                and decided.direction is not None):
+            prior.append(PriorTrigger(symbol=job.symbol, direction=decided.direction, as_of=t))
             prior = [p for p in prior if t - p.as_of < window]
