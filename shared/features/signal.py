@@ -195,7 +195,10 @@ class PreparedBars:
 
 @dataclass(frozen=True)
 class PreparedNarratives:
-    """Scored narratives as arrays, sorted by ``published_at``."""
+    """Scored narratives as arrays, sorted by ``published_at``.
+
+    :meth:`precompute` computes the narrative features of many decision times at once (a
+    walk knows its times); :func:`compute_features` reads them from there when present."""
 
     published_ns: np.ndarray
     fetched_ns: np.ndarray
@@ -204,6 +207,17 @@ class PreparedNarratives:
     disagreement: np.ndarray  # bool
     source: np.ndarray  # int codes
     narratives: tuple[Narrative, ...]
+    _at: dict[tuple[float, ...], dict[int, _NarrativeFeatures]] = field(
+        default_factory=dict, init=False, compare=False, repr=False)
+
+    def precompute(self, times_ns: Sequence[int], params: FeatureParams) -> None:
+        """Compute the narrative features at each of ``times_ns`` (epoch nanoseconds) now,
+        for :func:`compute_features` to read (see :func:`_narrative_table`)."""
+        table = self._at.setdefault(_narrative_key(params), {})
+        wanted = np.unique(np.asarray(list(times_ns), dtype="int64"))
+        for first in range(0, len(wanted), _TIMES_PER_CHUNK):
+            table.update(_narrative_table(self, wanted[first:first + _TIMES_PER_CHUNK],
+                                          params))
 
 
 def prepare_narratives(
@@ -318,10 +332,80 @@ class _NarrativeFeatures(TypedDict):
     disagreement_share: float
 
 
+_TIMES_PER_CHUNK = 8192  # bounds the (time, headline) pairs held at once
+
+
+def _narrative_key(params: FeatureParams) -> tuple[float, ...]:
+    return (params.narrative_window_hours, params.half_life_hours,
+            params.persistence_bucket_hours, params.polarity_band, params.neutral_prior_mass,
+            params.persistence_min_weight)
+
+
+def _empty_narrative() -> _NarrativeFeatures:
+    return {"narrative_score": None, "narrative_mass": 0.0, "headline_count": 0,
+            "source_count": 0, "window_count": 0, "disagreement_share": 0.0}
+
+
+def _narrative_table(news: PreparedNarratives, times: np.ndarray, params: FeatureParams
+                     ) -> dict[int, _NarrativeFeatures]:
+    """:func:`_narrative_features` at each of ``times`` (sorted epoch ns), to the bit.
+
+    Every (time, headline in its window) pair is laid out in one array, time after time,
+    so the elementwise steps (age, decay, weight, agreement) run once over all pairs and
+    each time's sums run on its own contiguous slice, with the calls the per-time function
+    makes (``ndarray.sum``, ``math.fsum``); distinct sources and buckets are counted with
+    ``np.unique`` over (time, value) keys."""
+    published = news.published_ns
+    lo = published.searchsorted(times - params.narrative_window_hours * _NS_PER_HOUR,
+                                side="left")
+    hi = published.searchsorted(times, side="right")
+    owner = np.repeat(np.arange(len(times)), hi - lo)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(hi - lo)[:-1])), hi - lo)
+    item = np.arange(len(owner)) + starts
+    seen = news.fetched_ns[item] <= times[owner]  # published and fetched by the time
+    owner, item = owner[seen], item[seen]
+    counts = np.bincount(owner, minlength=len(times))
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    age_hours = (times[owner] - published[item]) / _NS_PER_HOUR
+    decay = decay_weight(age_hours, params.half_life_hours)
+    weights = news.base_weight[item] * decay
+    polarity = news.polarity[item]
+    products = weights * polarity
+    disagreement = news.disagreement[item]
+    out: dict[int, _NarrativeFeatures] = {}
+    sides = np.zeros(len(times))
+    for i in np.flatnonzero(counts).tolist():
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        mass = float(weights[a:b].sum())
+        denominator = mass + params.neutral_prior_mass
+        score = math.fsum(products[a:b]) / denominator if denominator > 0 else 0.0
+        sides[i] = np.sign(score) if abs(score) > 0 else 0.0
+        out[int(times[i])] = {
+            "narrative_score": max(-1.0, min(1.0, score)), "narrative_mass": mass,
+            "headline_count": b - a, "source_count": 0, "window_count": 0,
+            "disagreement_share": float(weights[a:b][disagreement[a:b]].sum() / mass)
+            if mass > 0 else 0.0}
+    agree = ((np.sign(polarity) == sides[owner]) & (np.abs(polarity) > params.polarity_band)
+             & (decay >= params.persistence_min_weight))
+    buckets = (age_hours[agree] // params.persistence_bucket_hours).astype("int64")
+    for name, values in (("source_count", news.source[item][agree]),
+                         ("window_count", buckets)):
+        span = int(values.max()) + 1 if len(values) else 1
+        distinct = np.unique(owner[agree].astype("int64") * span + values) // span
+        for i, count in zip(*np.unique(distinct, return_counts=True), strict=True):
+            out[int(times[i])][name] = int(count)  # type: ignore[literal-required]
+    for t in times[counts == 0].tolist():
+        out[int(t)] = _empty_narrative()
+    return out
+
+
 def _narrative_features(
     as_of: datetime, news: PreparedNarratives, params: FeatureParams
 ) -> _NarrativeFeatures:
     now = epoch_ns(as_of)
+    table = news._at.get(_narrative_key(params))
+    if table is not None and now in table:
+        return table[now]
     published = news.published_ns
     lo = int(published.searchsorted(now - params.narrative_window_hours * _NS_PER_HOUR,
                                     side="left"))
@@ -329,8 +413,7 @@ def _narrative_features(
     fetched = news.fetched_ns[lo:hi] <= now
     count = int(np.count_nonzero(fetched))
     if count == 0:
-        return {"narrative_score": None, "narrative_mass": 0.0, "headline_count": 0,
-                "source_count": 0, "window_count": 0, "disagreement_share": 0.0}
+        return _empty_narrative()
     # A slice (a view) when every headline of the window had been fetched, as is usual.
     idx: slice | np.ndarray = slice(lo, hi) if count == hi - lo else np.flatnonzero(fetched) + lo
     age_hours = (now - published[idx]) / _NS_PER_HOUR

@@ -25,7 +25,12 @@ from shared.contracts import (
     validate_bars_frame,
 )
 from shared.errors import ConfigError
-from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
+from shared.features.signal import (
+    PreparedBars,
+    PreparedNarratives,
+    epoch_ns,
+    prepare_narratives,
+)
 from shared.pipeline.decide import (
     SymbolDecision,
     SymbolJob,
@@ -92,7 +97,13 @@ def fetch_period(job: SymbolJob, start: datetime, end: datetime, sources: Source
 
 
 def walk(job: SymbolJob, times: Iterable[datetime], period: Period) -> Iterator[WalkStep]:
-    """Decide at each time (ascending), carrying the walk's own triggers forward."""
+    """Decide at each time (ascending), carrying the walk's own triggers forward.
+
+    The narrative features of all the times are computed first, in one pass over the
+    period's headlines (each decision then reads its own; see
+    :meth:`~shared.features.signal.PreparedNarratives.precompute`)."""
+    times = list(times)
+    period.news.precompute([epoch_ns(t) for t in times], job.signal.features)
     window = prior_window(job.engine.bots)
     prior: list[PriorTrigger] = list(job.prior_triggers)
     for t in times:

@@ -192,3 +192,22 @@ def test_epoch_ns_is_pandas_nanoseconds() -> None:
                   datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
                   datetime(2024, 1, 1, 5, 0), pd.Timestamp("2024-01-01T00:00:00.000000001Z")):
         assert epoch_ns(value) == pd.Timestamp(value).as_unit("ns").value
+
+
+@pytest.mark.parametrize("feed", ["synthetic", pytest.param("dataset",
+                                                            marks=pytest.mark.shared_data)])
+def test_precomputed_narrative_features_equal_the_per_time_ones(feed: str) -> None:
+    job = _job()
+    start, end = SYNTHETIC if feed == "synthetic" else DATASET
+    period = fetch_period(job, start, end, _sources(feed))
+    params = job.signal.features
+    # whole hours and times between bar closes, as a walk or a run may ask
+    times = [t + timedelta(minutes=17 * (i % 3)) for i, t in enumerate(_hours(start, end))]
+    fresh = dataclasses.replace(period.news)  # a copy holds no precomputed features
+    period.news.precompute([epoch_ns(t) for t in times], params)
+    with_headlines = 0
+    for t in times:
+        fast = compute_features(job.symbol, t, period.bars, period.news, params)
+        assert fast == compute_features(job.symbol, t, period.bars, fresh, params), t
+        with_headlines += fast.headline_count > 0
+    assert with_headlines > 1000
