@@ -42,8 +42,8 @@ CASES = {
 
 _CHILD = r"""
 import json, sys, time
-from datetime import datetime, timedelta
-feed, start, end = sys.argv[1], datetime.fromisoformat(sys.argv[2]), datetime.fromisoformat(sys.argv[3])
+from datetime import datetime
+feed, start, end = sys.argv[1], *(datetime.fromisoformat(a) for a in sys.argv[2:4])
 from functions.study import app
 from functions.study import run as study_run
 timing = {}

@@ -94,12 +94,41 @@ def _indented(value: Any, newline: str) -> str:
     # json's _make_iterencode with indent=2, sort_keys=True, allow_nan=False, for the types
     # to_jsonable_python returns; scalars are written exactly as that encoder writes them.
     kind = type(value)
-    if kind is str:
-        return _encode_string(value)
     if kind is float:
         return _float(value)
+    if kind is str:
+        return _encode_string(value)
     if kind is int:
         return int.__repr__(value)
+    if isinstance(value, dict):
+        return _indented_dict(value, newline)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([_indented(v, inner) for v in value]) \
+            + newline + "]"
+    return _scalar(value)
+
+
+def _indented_dict(value: dict[Any, Any], newline: str) -> str:
+    if not value:
+        return "{}"
+    inner = newline + "  "
+    parts = []
+    for key in sorted(value):
+        if type(key) is not str:
+            raise _Unusual
+        item = value[key]
+        kind = type(item)  # the flat cases inline: a bot's input is mostly scalars
+        text = (_float(item) if kind is float else _encode_string(item) if kind is str
+                else int.__repr__(item) if kind is int else _indented(item, inner))
+        parts.append(_encode_string(key) + ": " + text)
+    return "{" + inner + ("," + inner).join(parts) + newline + "}"
+
+
+def _scalar(value: Any) -> str:
+    # None, booleans, and subclasses of str, int and float, as json writes them.
     if value is None:
         return "null"
     if value is True:
@@ -112,25 +141,6 @@ def _indented(value: Any, newline: str) -> str:
         return int.__repr__(value)
     if isinstance(value, float):
         return _float(value)
-    inner = newline + "  "
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        return "[" + inner + ("," + inner).join([_indented(v, inner) for v in value]) \
-            + newline + "]"
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        parts = []
-        for key in sorted(value):
-            if type(key) is not str:
-                raise _Unusual
-            item = value[key]
-            kind = type(item)  # the flat cases inline: a bot's input is mostly scalars
-            text = (_float(item) if kind is float else _encode_string(item) if kind is str
-                    else int.__repr__(item) if kind is int else _indented(item, inner))
-            parts.append(_encode_string(key) + ": " + text)
-        return "{" + inner + ("," + inner).join(parts) + newline + "}"
     raise _Unusual
 
 
