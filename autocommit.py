@@ -21,6 +21,12 @@ Every scheduled workflow calls it after its stage wrote artifacts::
 
    Any other conflict aborts the rebase, keeps the local commit, and exits 3.
 
+Every commit of an artifact folder carries its own record: a row of
+``<folder>/autocommit_log.csv`` (``at``, ``stage``, ``run_id``, ``files``), so ``tb check`` can
+count what each stage committed; a row exists exactly when its commit reached the remote.
+The final outcome (pushed, nothing to commit, failed with its exit code) is also written to
+``$GITHUB_STEP_SUMMARY`` when a workflow provides it.
+
 Exit codes: 0 pushed, or nothing to commit; 1 git or push failure; 2 usage; 3 unresolvable
 rebase conflict. Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
 Credentials: when ``AUTOCOMMIT_TOKEN`` is set (a workflow passes ``github.token`` to the commit
@@ -58,6 +64,7 @@ __all__ = [
     "RebaseConflictError",
     "TransientGitError",
     "autocommit",
+    "write_step_summary",
     "commit_message",
     "is_retryable_push_error",
     "main",
@@ -224,11 +231,57 @@ def autocommit(
             logger.info("nothing to commit under %s (only *.py changed)", ", ".join(paths))
             return False
         branch = options.branch or _current_branch(repo)
-        message = commit_message(options.stage, options.run_id, clock())
+        now = clock()
+        record = _record(Path(repo.working_tree_dir or options.repo_dir), dirty, options,
+                         now, len(files))
+        if record is not None:
+            files = sorted({*files, *_stage(repo, [record])})
+        message = commit_message(options.stage, options.run_id, now)
         _commit(repo, files, message)
         logger.info("committed %d file(s): %s", len(files), message)
         _push_with_retries(repo, options, branch, paths, sleep_fn=sleep_fn, random_fn=random_fn)
     return True
+
+
+OUTCOME_LOG = "autocommit_log.csv"
+OUTCOME_COLUMNS = ("at", "stage", "run_id", "files")
+
+
+def _record(root: Path, dirty: Sequence[str], options: Options, now: datetime,
+            files: int) -> str | None:
+    # Append this commit's row to the first artifact folder's log (a folder, not a file such
+    # as BOARD.md); returns the log's path relative to the repo, or None.
+    folder = next((p for p in dirty if (root / p).is_dir()), None)
+    if folder is None:
+        return None
+    relpath = f"{folder}/{OUTCOME_LOG}"
+    target = root / relpath
+    row = [now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), options.stage,
+           options.run_id or "manual", str(files)]
+    new = not target.is_file() or target.stat().st_size == 0
+    text = target.read_text(encoding="utf-8") if not new else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    lines = ([",".join(OUTCOME_COLUMNS)] if new else []) + [",".join(_csv_cell(c) for c in row)]
+    target.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    return relpath
+
+
+def _csv_cell(value: str) -> str:
+    return f'"{value.replace(chr(34), chr(34) * 2)}"' if any(c in value for c in ',"\n') else value
+
+
+def write_step_summary(stage: str, outcome: str, environ: Mapping[str, str] = os.environ
+                       ) -> None:
+    """One line about the outcome in the job summary (when the workflow provides one)."""
+    path = environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    try:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(f"autocommit ({stage}): {redact(outcome)}\n")
+    except OSError as e:
+        logger.warning("could not write the job summary: %s", e.strerror)
 
 
 # Reject paths that escape the repo or name the whole tree; return a clean posix relative path.
@@ -569,13 +622,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="autocommit: %(levelname)s %(message)s")
     options = _parse_args(argv)
     try:
-        autocommit(options)
+        pushed = autocommit(options)
     except AutocommitError as e:
         logger.error("%s", redact(str(e)))
+        write_step_summary(options.stage, f"failed (exit {e.exit_code}): {_first_line(str(e))}")
         return e.exit_code
     except GitCommandError as e:
         logger.error("git failed: %s", _stderr(e))
+        write_step_summary(options.stage, f"failed (exit {EXIT_FAILURE}): git failed")
         return EXIT_FAILURE
+    write_step_summary(options.stage, "pushed" if pushed else "nothing to commit")
     return 0
 
 

@@ -15,7 +15,9 @@ documented exception: it turns any bot crash into a failure envelope).
         ├── TransientProviderError  timeouts, connection resets, 429, 5xx: may work later
         │   ├── CircuitOpenError    the provider's breaker is open; no call was made
         │   ├── DeadlineExceeded    an answer was not whole within its wall-clock deadline
-        │   └── TransientHttpError  (providers._http) plus Retry-After and request_sent
+        │   ├── TransientHttpError  (providers._http) plus Retry-After and request_sent
+        │   └── OrderUnconfirmed    (execution.alpaca) an order POST may have reached Alpaca
+        │                           and the lookup by client id could not tell; not resubmitted
         ├── BudgetExhausted         a bound of the run leaves no room for the call
         │   ├── RunDeadlineExceeded the run's deadline passed (calls fail fast from then on)
         │   ├── ProviderTimeBudgetExceeded  the provider used up its time for this run
@@ -23,10 +25,11 @@ documented exception: it turns any bot crash into a failure envelope).
         ├── ProviderAuthError       401/403: keys missing, wrong or without permission
         ├── ProviderResponseError   the answer arrived but is malformed or of the wrong shape
         │   ├── ResponseTooLarge    the answer is larger than the provider's maximum
-        │   └── ModelOutputInvalid  (providers._http) a model's JSON does not fit its schema
+        │   ├── ModelOutputInvalid  (providers._http) a model's JSON does not fit its schema
+        │   └── AlpacaRejected      (execution.alpaca) Alpaca refused an order request (403/422)
         └── RecordedFailure         (functions.tracer.replay) a failure replayed from a record
 
-Two subclasses live beside the code that raises them (marked above), because they carry
+Four subclasses live beside the code that raises them (marked above), because they carry
 that code's data; every other error the product raises is defined here. ``autocommit.py``
 is a standalone script with its own small tree (``AutocommitError`` → ``TransientGitError``,
 ``RebaseConflictError``), since it must run before and without the package.

@@ -555,3 +555,30 @@ def test_autocommit_token_reaches_git_through_its_environment_only(
 )
 def test_connection_failures_are_retryable(stderr: str) -> None:
     assert is_retryable_push_error(stderr)
+
+
+def test_autocommit_records_each_commit_in_the_folders_log_and_both_clones_rows_land(
+    clone: Callable[[str], Path], remote: Path
+) -> None:
+    first, second = clone("a"), clone("b")
+    (first / "runs" / "from-a.json").write_text("{}\n")
+    (second / "runs" / "from-b.json").write_text("{}\n")
+    _run(first, "runs", run_id="111")
+    _run(second, "runs", run_id="222")
+    rows = _remote_text(remote, "runs/autocommit_log.csv").splitlines()
+    assert rows[0] == "at,stage,run_id,files"
+    assert sorted(row.split(",")[2] for row in rows[1:]) == ["111", "222"]
+    assert all(row.split(",")[1] == "tracer" and row.split(",")[3] == "1" for row in rows[1:])
+
+
+def test_autocommit_failure_is_written_to_the_job_summary(
+    clone: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = clone("a")
+    _git(repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    (repo / "runs" / "x.json").write_text("{}\n")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code = autocommit.main(["--repo", str(repo), "--stage", "tracer", "--path", "runs"])
+    assert code == 1
+    assert summary.read_text().startswith("autocommit (tracer): failed (exit 1): ")

@@ -16,6 +16,7 @@ from functions.docs import iter_commands
 from shared.bots.registry import BOTS, GUARDS, BotName
 from shared.errors import ConfigError
 from shared.providers.feeds import DATASET_RECORDED_NAME, OfflineFeed, offline_feed
+from tests.helpers.tree import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 FEED_COMMANDS = [(" ".join(path[1:]), command) for path, command in iter_commands()
@@ -58,12 +59,15 @@ def test_every_bot_name_is_a_registered_bot_and_back() -> None:
 
 def test_feed_option_is_on_every_command_that_reads_a_feed() -> None:
     assert sorted(name for name, _ in FEED_COMMANDS) == ["backtest check-lookahead",
-                                                         "eval ingest", "run", "study",
-                                                         "universe run"]
+                                                         "backtest run", "eval ingest", "run",
+                                                         "study", "universe run"]
     for name, command in FEED_COMMANDS:
         option = next(p for p in command.params if p.name == "feed")
         assert isinstance(option.type, FeedChoice), name
-        assert tuple(option.type.choices) == FEEDS == ("synthetic", "dataset")
+        # tb eval ingest's --feed filters by the feed forecasts were made on, live included.
+        extra = ("live",) if name == "eval ingest" else ()
+        assert tuple(option.type.choices) == (*FEEDS, *extra)
+        assert FEEDS == ("synthetic", "dataset")
 
 
 @pytest.mark.parametrize("given", ["dataset", "replay"])
@@ -90,8 +94,7 @@ def test_dataset_and_replay_spellings_write_the_same_run(tmp_path: Path) -> None
                                           "2022-03-01T12:00:00Z", "--artifacts-dir", str(out),
                                           "--no-notify"])
         assert result.exit_code == 0, result.output
-        files = sorted(p for p in out.rglob("*") if p.is_file())
-        runs[name] = (result.output, {p.relative_to(out): p.read_bytes() for p in files})
+        runs[name] = (result.output, snapshot(out))  # (run telemetry is wall time)
     assert runs["dataset"] == runs["replay"]
     _, files = runs["dataset"]
     assert any(f'"feed": "{DATASET_RECORDED_NAME}"'.encode() in data for data in files.values())

@@ -21,6 +21,8 @@ COMMITTING_JOBS = {
     "eval.yml": {"ingest", "weekly"},
     "universe.yml": {"reduce"},
     "board.yml": {"board"},
+    "check.yml": {"check"},
+    "ci.yml": {"record"},
 }
 # `${{ inputs.x }}` etc. pasted into a shell script is script injection; pass them via `env:`.
 UNSAFE_IN_RUN = re.compile(r"\$\{\{\s*(inputs|github\.event\.inputs|secrets)\.")
@@ -210,7 +212,26 @@ def test_universe_plan_job_runs_tb_universe_plan() -> None:
     scripts = [str(step.get("run", "")) for step in plan["steps"]]
     assert 'tb universe plan >> "$GITHUB_OUTPUT"' in scripts
     assert not any("python" in script for script in scripts), "as-of policy is shared/clock.py"
-    assert set(plan["outputs"]) == {"shards", "matrix", "as_of"}
+    assert set(plan["outputs"]) == {"shards", "matrix", "as_of", "paused"}
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_scheduled_job_honours_the_pause_switch(path: Path) -> None:
+    doc = _load(path)
+    if "schedule" not in _triggers(doc):
+        return
+    for name, job in _jobs(doc).items():
+        if "needs.plan.outputs.paused != 'true'" in str(job.get("if", "")):
+            continue  # skipped as a whole when the plan job saw the switch
+        steps = job["steps"]
+        gate = next(k for k, step in enumerate(steps) if step.get("id") == "pause")
+        assert steps[gate]["run"] == 'tb status --artifacts-dir . --gate >> "$GITHUB_OUTPUT"'
+        assert set(steps[gate]["env"]) == {"TB_PAUSED", "TB_PAUSE_REASON"}
+        if "paused" in job.get("outputs", {}):
+            continue  # the gate job: the jobs that act skip on its output (checked above)
+        for step in steps[gate + 1:]:
+            assert "steps.pause.outputs.paused != 'true'" in str(step.get("if", "")), (
+                f"{path.name}:{name}: {step.get('name') or step.get('uses')} ignores the pause")
 
 
 def _node_or_skip() -> str:

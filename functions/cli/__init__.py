@@ -12,6 +12,8 @@ come from :mod:`shared.clock`. One module per command group:
 * ``study.py``     ``tb study``;  ``simulate.py`` ``tb simulate``;  ``bots.py`` ``tb bots``
 * ``board.py``     ``tb board [--json] | check-promotion | specs``
 * ``backtest.py``  ``tb backtest reference-sma``
+* ``data.py``      ``tb data check``
+* ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
 
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
 command runs with the environment's secrets scrubbed from every log record.
@@ -24,7 +26,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, simulate, study, tracer
+from functions.cli import backtest, board, bots, check, data, simulate, status, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -64,9 +66,12 @@ for _command in (
     bots.group,
     board.group,
     backtest.group,
+    data.group,
     eval_cli.group,
     sentiment_cli.group,
     universe_cli.group,
+    check.check_command,
+    status.status_command,
 ):
     cli.add_command(_command)
 

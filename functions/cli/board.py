@@ -30,10 +30,11 @@ def group(ctx: click.Context, as_json: bool, write: bool) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    from shared.execution.fixture_pack import check_fixture_pack
     from shared.readiness import compute_board, render_markdown
     from shared.readiness.evidence import REPO_ROOT
 
-    board = compute_board()
+    board = compute_board(clob_check=check_fixture_pack)
     text = json.dumps(board.to_json(), indent=2, ensure_ascii=False) + "\n"
     markdown = render_markdown(board)
     if write:
@@ -61,12 +62,13 @@ def check_promotion_command(bot: str, to_mode: str, from_mode: str | None,
     """
     from shared.bots.registry import BOTS
     from shared.contracts import Mode
+    from shared.execution.fixture_pack import check_fixture_pack
     from shared.readiness import check_promotion, compute_board
 
     if bot not in BOTS:
         raise click.BadParameter(f"unknown bot (known: {', '.join(sorted(BOTS))})",
                                  param_hint="--bot")
-    row = compute_board(bots=[bot]).bot(bot)
+    row = compute_board(bots=[bot], clob_check=check_fixture_pack).bot(bot)
     if from_mode is None:
         if row.mode not in _MODES:
             raise click.UsageError(f"config/bots/{bot}.yaml does not load; pass --from")

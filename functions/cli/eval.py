@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from functions.cli.options import (
+    FeedChoice,
     artifacts_dir_option,
     as_of_option,
-    feed_option,
     pipeline_errors,
     seed_option,
 )
@@ -20,10 +20,6 @@ from shared.evaluation.evaluator import NoValidRowsError, evaluate
 from shared.evaluation.forecast_csv import ColumnNames, MissingColumnError, read_forecasts
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.scoring import N_BINS
-from shared.providers.feeds import OfflineFeed, offline_feed
-
-if TYPE_CHECKING:
-    from shared.providers.base import MarketFeed
 
 __all__ = ["group"]
 
@@ -41,22 +37,6 @@ _BOOTSTRAP_SEED = seed_option(default=0, help="Bootstrap seed.")
 
 def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, sort_keys=True, indent=2, allow_nan=False))
-
-
-def _build_feed(name: str, seed: int) -> MarketFeed:
-    if offline_feed(name) is OfflineFeed.SYNTHETIC:
-        try:
-            from shared.providers.synthetic import SyntheticFeed
-        except ImportError as e:
-            raise click.ClickException("the synthetic feed is not available in this build") from e
-        feed: MarketFeed = SyntheticFeed(seed=seed)
-        return feed
-    try:
-        from shared.providers.dataset import default_dataset_feed
-    except ImportError as e:
-        raise click.ClickException("the dataset feed is not available in this build") from e
-    dataset: MarketFeed = default_dataset_feed()  # ConfigError naming TB_DATA_DIR when absent
-    return dataset
 
 
 @click.group(name="eval")
@@ -126,22 +106,46 @@ def metrics_command(
 @group.command(name="ingest")
 @artifacts_dir_option
 @_EVAL_AS_OF
-@feed_option(help="Where bars come from.")
-@seed_option(help="Synthetic feed seed.")
+@click.option(
+    "--feed",
+    type=FeedChoice(extra=("live",)),
+    default=None,
+    help="Only forecasts made on this feed (default: all, each resolved on its own feed; "
+    "replay is accepted for dataset).",
+)
 @pipeline_errors
-def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str, seed: int) -> None:
+def ingest_command(artifacts_dir: Path, as_of: datetime, feed: str | None) -> None:
     """Resolve forecasts whose horizon has passed into eval_runs/observations.csv.
+
+    Each forecast is resolved on the feed it was made on: synthetic forecasts on the
+    synthetic feed with their run's seed, dataset forecasts on the dataset (TB_DATA_DIR),
+    live forecasts on Alpaca bars (needs APCA_API_KEY_ID and APCA_API_SECRET_KEY). A
+    forecast whose feed is not available here stays unresolved with its reason
+    (feed_unavailable, unknown_feed) and is never resolved on another feed. Polymarket
+    comparisons recorded by universe runs on the live Polymarket source are resolved from
+    Gamma once their end date has passed (no call is made when none is due).
 
     Idempotent: a second run at the same time adds nothing. Forecasts that cannot be
     resolved yet are listed with a reason in eval_runs/unresolved.csv. Prints the counts.
+    --feed is a filter (it once chose the feed every forecast was resolved on).
 
     Example:
 
-        tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z --feed synthetic
+        tb eval ingest --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
+    from functions.eval.resolvers import default_resolvers, gamma_lookup
     from functions.eval.stages import run_ingest
+    from shared.evaluation.resolve import FeedKind
+    from shared.pipeline.live import load_settings
+    from shared.providers.polymarket import PolymarketClient
+    from shared.settings import install_redaction
 
-    summary = run_ingest(artifacts_dir, as_of=as_of, feed=_build_feed(feed, seed))
+    settings = load_settings()
+    install_redaction(settings)
+    summary = run_ingest(
+        artifacts_dir, as_of=as_of, resolvers=default_resolvers(settings),
+        only_feed=None if feed is None else FeedKind(feed),
+        gamma=gamma_lookup(PolymarketClient.from_settings(settings)))
     _echo_json(summary)
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "feed_option",
     "pipeline_errors",
     "seed_option",
+    "synthetic_edge_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,8 +59,8 @@ class FeedChoice(click.Choice[str]):
     """One of :data:`FEEDS`, or an old name of one (``replay`` is ``dataset``), converted to
     the feed's current name."""
 
-    def __init__(self) -> None:
-        super().__init__(FEEDS)
+    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+        super().__init__((*FEEDS, *extra))
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:
@@ -155,6 +156,15 @@ def seed_option(
 ) -> Callable[[F], F]:
     """``--seed``; commands keep their own default (eval's bootstrap seed is 0)."""
     return click.option("--seed", type=int, default=default, show_default=True, help=help)
+
+
+def synthetic_edge_option(f: F) -> F:
+    """``--synthetic-edge``: the strength of the synthetic feed's planted relation."""
+    return click.option(
+        "--synthetic-edge", type=click.FloatRange(min=0.0), default=None,
+        help="Strength of the synthetic feed's planted relation (0 switches it off; "
+        "default: on).",
+    )(f)
 
 
 def feed_option(

@@ -7,7 +7,14 @@ from datetime import datetime
 
 import click
 
-from functions.cli.options import IsoTime, Symbol, feed_option, pipeline_errors, seed_option
+from functions.cli.options import (
+    IsoTime,
+    Symbol,
+    feed_option,
+    pipeline_errors,
+    seed_option,
+    synthetic_edge_option,
+)
 
 __all__ = ["study_command"]
 
@@ -19,9 +26,7 @@ __all__ = ["study_command"]
 @click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
 @click.option("--symbol", type=Symbol(), default=None,
               help="Symbol (default: config/tracer.yaml).")
-@click.option("--synthetic-edge", type=click.FloatRange(min=0.0), default=None,
-              help="Strength of the synthetic feed's planted relation (0 switches it off; "
-              "default: on).")
+@synthetic_edge_option
 @pipeline_errors
 def study_command(feed: str, seed: int, start: datetime, end: datetime, symbol: str | None,
                   synthetic_edge: float | None) -> None:

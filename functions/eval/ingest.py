@@ -1,22 +1,26 @@
 """eval_ingest, the core: resolve every due claim that has no final observation yet.
 
-No file I/O: claims come in, observations and unresolved claims go out; the feed is an
-injected :class:`MarketFeed` and asked only for bars that had closed by ``as_of``, so an
-ingest at ``t`` sees exactly what was knowable at ``t``. Idempotent by construction: a claim
-whose id is in ``known_ids`` (already resolved or voided) is skipped, so a second run with
-the same inputs adds nothing. Claims whose horizon has not passed are counted as not due.
+No file I/O: claims come in, observations and unresolved claims go out. Each claim is resolved
+on its own feed, which the injected :class:`ResolverRegistry` supplies (one fetch per feed and
+seed); a feed the registry cannot supply leaves its claims unresolved with the registry's
+reason, never resolved on another feed. Feeds are asked only for bars that had closed by
+``as_of``, so an ingest at ``t`` sees exactly what was knowable at ``t``. Idempotent by
+construction: a claim whose id is in ``known_ids`` (already resolved or voided) is skipped,
+so a second run with the same inputs adds nothing. Claims whose horizon has not passed are
+counted as not due.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.contracts import Timeframe
-from shared.errors import TransientProviderError
+from shared.errors import ProviderError
 from shared.evaluation.records import (
     MarketClaim,
     MarketResolution,
@@ -25,10 +29,19 @@ from shared.evaluation.records import (
     Unresolved,
     UnresolvedReason,
 )
-from shared.evaluation.resolve import BarIndex, ResolutionPolicy, resolve_market, resolve_price
-from shared.providers.base import MarketFeed
+from shared.evaluation.resolve import (
+    BarIndex,
+    BarSource,
+    FeedUnavailable,
+    ResolutionPolicy,
+    ResolverRegistry,
+    resolve_market,
+    resolve_price,
+)
 
 __all__ = ["IngestResult", "ingest"]
+
+_DAILY_MAX_BAR_AGE = timedelta(days=4)  # a weekend or a holiday between two daily closes
 
 logger = logging.getLogger(__name__)
 
@@ -62,24 +75,66 @@ class IngestResult:
 
 
 def _fetch_bars(
-    feed: MarketFeed, claims: Sequence[PriceClaim], *, as_of: datetime, policy: ResolutionPolicy
-) -> dict[str, BarIndex] | TransientProviderError:
+    feed: BarSource, claims: Sequence[PriceClaim], *, as_of: datetime, policy: ResolutionPolicy
+) -> dict[str, BarIndex] | ProviderError:
     symbols = sorted({claim.forecast.symbol for claim in claims})
     earliest = min(claim.forecast.as_of for claim in claims)
     start = earliest - policy.climatology_lookback - max(policy.max_bar_age.values())
     logger.info("ingest: fetching bars for %s from %s to %s", symbols, start, as_of)
     try:
-        frames = feed.bars(symbols, start=start, end=as_of, timeframe=Timeframe.HOUR)
-    except TransientProviderError as e:
-        logger.warning("ingest: feed %s failed transiently: %s", feed.name, e)
+        frames = feed.bars(symbols, start=start, end=as_of, timeframe=_timeframe(feed))
+    except ProviderError as e:  # transient, auth or a bad answer: retried on the next ingest
+        logger.warning("ingest: feed %s failed: %s", feed.name, e)
         return e
     return {symbol: BarIndex.from_frame(frames[symbol]) for symbol in symbols if symbol in frames}
+
+
+def _timeframe(feed: BarSource) -> Timeframe:
+    # a dataset feed serves its own timeframe (1m, 1h or 1d); every other feed hourly bars
+    value = getattr(feed, "timeframe", Timeframe.HOUR)
+    return value if isinstance(value, Timeframe) else Timeframe.HOUR
+
+
+def _policy_for(feed: BarSource, policy: ResolutionPolicy) -> ResolutionPolicy:
+    # daily closes are up to a long weekend apart: "the close at t" may be that old
+    if _timeframe(feed) is not Timeframe.DAY:
+        return policy
+    ages = {k: max(v, _DAILY_MAX_BAR_AGE) for k, v in policy.max_bar_age.items()}
+    return dataclasses.replace(policy, max_bar_age=ages)
+
+
+def _unresolved(claim: PriceClaim, reason: UnresolvedReason, detail: str) -> Unresolved:
+    return Unresolved(claim.forecast_id, claim.source, claim.forecast.symbol,
+                      claim.forecast.as_of, claim.target_at, reason, detail, claim.feed)
+
+
+def _resolve_group(
+    claims: Sequence[PriceClaim],
+    resolver: BarSource | FeedUnavailable,
+    *,
+    as_of: datetime,
+    policy: ResolutionPolicy,
+) -> list[Observation | Unresolved]:
+    # Claims of one feed (and seed) against that feed alone.
+    if isinstance(resolver, FeedUnavailable):
+        logger.warning("ingest: %d claims on feed %r stay unresolved: %s", len(claims),
+                       claims[0].feed, resolver.detail)
+        return [_unresolved(c, resolver.reason, resolver.detail) for c in claims]
+    policy = _policy_for(resolver, policy)
+    bars = _fetch_bars(resolver, claims, as_of=as_of, policy=policy)
+    if isinstance(bars, ProviderError):
+        return [_unresolved(c, UnresolvedReason.FEED_ERROR, str(bars)[:200]) for c in claims]
+    return [
+        resolve_price(c, bars.get(c.forecast.symbol) or BarIndex.empty(), resolved_at=as_of,
+                      policy=policy)
+        for c in claims
+    ]
 
 
 def ingest(
     price_claims: Sequence[PriceClaim],
     *,
-    feed: MarketFeed,
+    resolvers: ResolverRegistry,
     as_of: datetime,
     known_ids: Set[str] = frozenset(),
     market_claims: Sequence[MarketClaim] = (),
@@ -106,27 +161,17 @@ def ingest(
                 not_due += 1
             else:
                 due_price.append(claim)
+        elif claim.end_date is not None and claim.end_date > as_of:
+            not_due += 1
         else:
             due_market.append(claim)
     results: list[Observation | Unresolved] = []
-    if due_price:
-        bars = _fetch_bars(feed, due_price, as_of=as_of, policy=policy)
-        for claim in due_price:
-            if isinstance(bars, TransientProviderError):
-                results.append(
-                    Unresolved(
-                        claim.forecast_id,
-                        claim.source,
-                        claim.forecast.symbol,
-                        claim.forecast.as_of,
-                        claim.target_at,
-                        UnresolvedReason.FEED_ERROR,
-                        str(bars)[:200],
-                    )
-                )
-                continue
-            index = bars.get(claim.forecast.symbol) or BarIndex.empty()
-            results.append(resolve_price(claim, index, resolved_at=as_of, policy=policy))
+    groups: dict[tuple[str, int], list[PriceClaim]] = {}
+    for claim in due_price:
+        groups.setdefault(resolvers.key(claim.feed, claim.seed), []).append(claim)
+    for (feed_name, seed), group in sorted(groups.items()):
+        results.extend(_resolve_group(group, resolvers.resolver(feed_name, seed),
+                                      as_of=as_of, policy=policy))
     records = resolutions or {}
     for market in due_market:
         results.append(resolve_market(market, records.get(market.market_id), resolved_at=as_of))

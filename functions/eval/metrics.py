@@ -3,8 +3,15 @@
 Price forecasts are scored against the point-in-time climatology recorded at ingest;
 market claims against the market price at decision time. The verdict says plainly, with
 its 95% bootstrap interval, whether the signal beats climatology, and flags fewer than 50
-observations as not yet meaningful. Cohort rows cover asset class, symbol, direction,
-confidence bucket and bot version.
+observations as not yet meaningful.
+
+Feeds are never pooled: a synthetic, a dataset and a live forecast say different things. Each
+feed's forecasts are split by what the run did (:data:`OUTCOME_COHORTS`: ``calls`` where a
+trigger took effect, ``suppressed`` where a gate held it, ``no_call`` for no view), and the
+headline (``price``, ``verdict``, the trend row) scores the *calls* of one feed: live when
+there are live forecasts, else the feed with the most (ties by name). Every feed's cohorts are
+in ``by_feed``; cohort rows (asset class, symbol, direction, confidence bucket, bot version)
+are per feed and outcome cohort (section ``price:<feed>:<cohort>``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from shared.contracts import format_utc
 from shared.contracts.evaluation import (
     BootstrapSettings,
     EvalSnapshot,
+    FeedCohorts,
     MetricsSection,
     ObservationCounts,
 )
@@ -33,6 +41,7 @@ __all__ = [
     "COHORT_COLUMNS",
     "COHORT_DIMENSIONS",
     "RECENT_WINDOW",
+    "OUTCOME_COHORTS",
     "TREND_COLUMNS",
     "Snapshot",
     "build_snapshot",
@@ -41,6 +50,8 @@ __all__ = [
 ]
 
 LIVE_FEEDS = frozenset({"alpaca", "live"})
+OUTCOME_COHORTS = ("calls", "suppressed", "no_call")
+_COHORT_OF_STATUS = {"triggered": "calls", "suppressed": "suppressed"}  # else: no_call
 RECENT_WINDOW = timedelta(days=7)  # the ``last_7d`` section
 DATA_WARNING = "Results on synthetic or backtest data say nothing about live performance."
 COHORT_DIMENSIONS = ("asset_class", "symbol", "direction", "confidence_bucket", "bot_version")
@@ -81,6 +92,8 @@ TREND_COLUMNS = (
     "n_polymarket",
     "brier_skill_vs_market",
     "verdict",
+    "feed",
+    "n_no_call",
 )
 
 
@@ -211,6 +224,52 @@ def _typed(section: dict[str, Any]) -> MetricsSection:
     return MetricsSection.model_validate_json(json.dumps(section, allow_nan=False))
 
 
+def outcome_cohort(observation: Observation) -> str:
+    """``calls``, ``suppressed`` or ``no_call`` (see :data:`OUTCOME_COHORTS`)."""
+    return _COHORT_OF_STATUS.get(observation.outcome_status, "no_call")
+
+
+def headline_feed(feeds: Sequence[str]) -> str | None:
+    """The feed the headline is about: live if present, else the commonest (ties by name)."""
+    if not feeds:
+        return None
+    live = sorted(set(feeds) & LIVE_FEEDS)
+    if live:
+        return live[0]
+    counts: dict[str, int] = {}
+    for feed in feeds:
+        counts[feed] = counts.get(feed, 0) + 1
+    return min(counts, key=lambda feed: (-counts[feed], feed))
+
+
+def _by_feed(
+    scored: Sequence[Observation], *, seed: int, n_resamples: int
+) -> tuple[dict[str, FeedCohorts], list[list[str]]]:
+    out: dict[str, FeedCohorts] = {}
+    cohort_rows: list[list[str]] = []
+    for feed in sorted({o.feed for o in scored}):
+        rows = [o for o in scored if o.feed == feed]
+        groups = {name: [o for o in rows if outcome_cohort(o) == name]
+                  for name in OUTCOME_COHORTS}
+        sections = {name: _section(groups[name], market=False, seed=seed,
+                                   n_resamples=n_resamples) for name in OUTCOME_COHORTS}
+        counts: dict[str, int] = {}
+        for o in rows:
+            status = o.outcome_status or "unknown"
+            counts[status] = counts.get(status, 0) + 1
+        out[feed] = FeedCohorts(
+            calls=_typed(sections["calls"]),
+            suppressed=_typed(sections["suppressed"]),
+            no_call=_typed(sections["no_call"]),
+            verdict=verdict(sections["calls"]),
+            outcome_counts=dict(sorted(counts.items())),
+        )
+        for name in OUTCOME_COHORTS:
+            cohort_rows += _cohort_rows(f"price:{feed}:{name}", groups[name], market=False,
+                                        seed=seed, n_resamples=n_resamples)
+    return out, cohort_rows
+
+
 def build_snapshot(
     observations: Sequence[Observation],
     *,
@@ -223,7 +282,9 @@ def build_snapshot(
     """Score the observations resolved by ``as_of`` into a snapshot of the given kind."""
     known = [o for o in observations if o.resolved_at <= as_of]
     resolved = [o for o in known if o.status is ObservationStatus.RESOLVED]
-    price = [o for o in resolved if o.baseline_kind == "climatology"]
+    all_price = [o for o in resolved if o.baseline_kind == "climatology"]
+    lead = headline_feed([o.feed for o in all_price])
+    price = [o for o in all_price if o.feed == lead and outcome_cohort(o) == "calls"]
     scored = [o for o in price if o.baseline_p is not None]
     market = [o for o in resolved if o.baseline_kind == "market_price"]
     recent = [o for o in scored
@@ -239,7 +300,10 @@ def build_snapshot(
     if any(feed not in LIVE_FEEDS for feed in feeds):
         extra["data_warning"] = DATA_WARNING
     calibration = _calibration_rows("price", price_section)
-    cohorts = _cohort_rows("price", scored, market=False, **kw)
+    by_feed, cohorts = _by_feed([o for o in all_price if o.baseline_p is not None], **kw)
+    if by_feed:
+        extra["by_feed"] = by_feed
+        extra["headline_feed"] = lead
     market_section = MetricsSection(n=0)
     if market:
         market_figures = _section(market, market=True, **kw)
@@ -269,6 +333,7 @@ def build_snapshot(
         **extra,
     )
     ci = price_section.ci.get("brier_skill_vs_climatology") or (None, None)
+    no_call = by_feed[lead].no_call.n if lead in by_feed else 0
     trend = {
         "as_of": format_utc(as_of),
         "kind": kind,
@@ -287,5 +352,7 @@ def build_snapshot(
         "n_polymarket": str(market_section.n),
         "brier_skill_vs_market": _fmt(market_section.brier_skill_vs_market),
         "verdict": metrics.verdict.split(":")[0],
+        "feed": lead or "",
+        "n_no_call": str(no_call),
     }
     return Snapshot(as_of, kind, metrics, calibration, cohorts, trend)

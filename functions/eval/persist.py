@@ -4,6 +4,7 @@ calibration and cohort CSVs, PNG plots). Paths come from :mod:`shared.store.layo
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -76,8 +77,22 @@ def append_observations(path: Path, new: Sequence[Observation]) -> int:
 
     Existing rows are never rewritten or reordered (append-only).
     """
+    _widen_header(path, OBSERVATION_COLUMNS)
     rows = [dict(zip(OBSERVATION_COLUMNS, observation_row(o), strict=True)) for o in new]
     return append_rows(path, OBSERVATION_COLUMNS, rows, key=("forecast_id",))
+
+
+def _widen_header(path: Path, header: Sequence[str]) -> None:
+    # A table written before a column was added (observations.csv before outcome_status)
+    # gains the column, empty in its old rows; the rows and their order stay as they were.
+    if not path.is_file():
+        return
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        found = next(csv.reader(handle), [])
+    if not found or tuple(found) == tuple(header) or not set(found) < set(header):
+        return  # a header that is not a subset is left for append_rows to refuse
+    rows = read_whole_rows(path, header)
+    write_rows(path, header, ([row[name] for name in header] for row in rows))
 
 
 def write_unresolved(path: Path, items: Sequence[Unresolved]) -> None:
@@ -105,7 +120,7 @@ def write_snapshot(artifacts_dir: Path, snapshot: Snapshot, plots: Mapping[str, 
     """Validate and write the snapshot folder (``metrics.json``, ``calibration.csv``,
     ``cohorts.csv`` and the ``plots`` by file name), then add its row to ``trend.csv``.
     Returns the folder."""
-    folder = eval_snapshot_dir(snapshot.as_of)
+    folder = eval_snapshot_dir(snapshot.as_of, snapshot.kind)
     files = [
         PendingFile(f"{folder}/metrics.json", snapshot_json(snapshot.metrics)),
         PendingFile(f"{folder}/calibration.csv",

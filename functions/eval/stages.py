@@ -30,13 +30,13 @@ from functions.eval.persist import (
     write_snapshot,
     write_unresolved,
 )
-from functions.eval.sources import ClaimSource, read_price_claims
+from functions.eval.resolvers import GammaLookup
+from functions.eval.sources import ClaimSource, read_price_claims, universe_market_claims
 from shared.contracts import format_utc
 from shared.evaluation.intervals import DEFAULT_RESAMPLES
 from shared.evaluation.records import MarketClaim, MarketResolution
 from shared.evaluation.render import reliability_png, trend_png
-from shared.evaluation.resolve import ResolutionPolicy
-from shared.providers.base import MarketFeed
+from shared.evaluation.resolve import FeedKind, ResolutionPolicy, ResolverRegistry, feed_kind
 from shared.store import quarantine
 from shared.store.csvfile import read_rows, upsert_rows
 from shared.store.hygiene import remove_leftovers
@@ -62,13 +62,19 @@ def run_ingest(
     artifacts_dir: Path,
     *,
     as_of: datetime,
-    feed: MarketFeed,
+    resolvers: ResolverRegistry,
+    only_feed: FeedKind | None = None,
     sources: dict[str, ClaimSource] | None = None,
-    market_claims: Sequence[MarketClaim] = (),
+    market_claims: Sequence[MarketClaim] | None = None,
     resolutions: Mapping[str, MarketResolution] | None = None,
+    gamma: GammaLookup | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> dict[str, Any]:
-    """Resolve the forecasts due by ``as_of`` and persist them; return the counts.
+    """Resolve the forecasts due by ``as_of``, each on its own feed, and persist them; return
+    the counts. ``only_feed`` limits the ingest to the forecasts made on one kind of feed (the
+    others are left for another ingest, not counted). ``market_claims`` default to the live
+    Polymarket comparisons of the committed universe runs; those due and not final yet are
+    looked up with ``gamma`` (when given) on top of ``resolutions``.
 
     A committed run file or observation row that cannot be used is passed over, recorded in
     ``eval_runs/quarantine.csv`` and named in the counts, which are then ``degraded`` with
@@ -77,13 +83,26 @@ def run_ingest(
     remove_leftovers(artifacts_dir, EVAL_DIR)  # temp files of a killed earlier run
     with quarantine.watching() as passed_over:
         existing = read_observations(paths.observations)
+        claims = read_price_claims(artifacts_dir, sources)
+        if only_feed is not None:
+            claims = [c for c in claims if feed_kind(c.feed) is only_feed]
+        known = {item.forecast_id for item in existing}
+        markets = (universe_market_claims(artifacts_dir) if market_claims is None
+                   else list(market_claims))
+        if only_feed is not None:
+            markets = []  # a feed filter names a bar feed; markets resolve on Gamma
+        records = dict(resolutions or {})
+        due = sorted({m.market_id for m in markets if m.forecast_id not in known
+                      and (m.end_date is None or m.end_date <= as_of)} - set(records))
+        if gamma is not None and due:
+            records.update(gamma(due))
         result = ingest(
-            read_price_claims(artifacts_dir, sources),
-            feed=feed,
+            claims,
+            resolvers=resolvers,
             as_of=as_of,
-            known_ids={item.forecast_id for item in existing},
-            market_claims=market_claims,
-            resolutions=resolutions,
+            known_ids=known,
+            market_claims=markets,
+            resolutions=records,
             policy=policy,
         )
         added = append_observations(paths.observations, result.observations)

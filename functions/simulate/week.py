@@ -18,6 +18,7 @@ from typing import Any
 from functions.eval.stages import run_ingest, run_snapshot
 from functions.tracer.app import run_tracer
 from shared.contracts import format_utc
+from shared.evaluation.resolve import ResolverRegistry
 from shared.providers.synthetic import SyntheticFeed
 
 __all__ = ["WeekSummary", "simulate"]
@@ -55,6 +56,7 @@ def simulate(
     """Run the schedule from ``start`` for ``days`` days; returns what it did."""
     summary = WeekSummary()
     feed = SyntheticFeed(seed)
+    resolvers = ResolverRegistry.only("synthetic", feed)  # every run here is on this feed
     end = start + timedelta(days=days)
     t = start
     while t <= end:
@@ -64,13 +66,13 @@ def simulate(
             summary.tracer_runs += 1
             summary.triggers += outcome.run.outcome.status.value == "triggered"
         if t.hour == 0 and t > start:
-            summary.ingests.append(run_ingest(artifacts_dir, as_of=t, feed=feed))
+            summary.ingests.append(run_ingest(artifacts_dir, as_of=t, resolvers=resolvers))
             folder, _ = run_snapshot(artifacts_dir, as_of=t, kind="daily",
                                      n_resamples=bootstrap, seed=seed)
             summary.snapshots.append(folder.relative_to(artifacts_dir).as_posix())
             logger.info("simulated day ending %s", format_utc(t))
         t += timedelta(hours=1)
-    summary.ingests.append(run_ingest(artifacts_dir, as_of=end, feed=feed))
+    summary.ingests.append(run_ingest(artifacts_dir, as_of=end, resolvers=resolvers))
     folder, snapshot = run_snapshot(artifacts_dir, as_of=end, kind="weekly",
                                     n_resamples=bootstrap, seed=seed)
     summary.snapshots.append(folder.relative_to(artifacts_dir).as_posix())

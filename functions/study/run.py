@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from shared.contracts import Direction, OutcomeStatus, format_utc
+from shared.contracts import Direction, OutcomeStatus, Timeframe, format_utc
 from shared.features.signal import PreparedBars
 from shared.pipeline import Sources, SymbolJob, fetch_period, walk
+from shared.pipeline.decide import max_bar_age
 
 __all__ = ["StudyResult", "run_study"]
 
@@ -93,30 +94,39 @@ def run_study(job: SymbolJob, *, start: datetime, end: datetime,
             result.suppressed.update(decided.reason_codes)
         elif decided.status is OutcomeStatus.FAILED:
             result.failed.update(decided.reason_codes)
-    _resolve(result, period.bars, horizon, step)
+    # Intraday bars end on the poll grid: a close counts only at its bar's exact end. Daily
+    # bars end at a session's close, off the grid: the close known at t is the newest one
+    # closed by t, within the freshness limit (the same age a decision accepts).
+    within_ns = (int(max_bar_age(job).total_seconds()) * 1_000_000_000
+                 if job.timeframe is Timeframe.DAY else 0)
+    _resolve(result, period.bars, horizon, step, within_ns=within_ns)
     return result
 
 
-def _close_at(bars: PreparedBars, when_ns: np.ndarray) -> np.ndarray:
-    """Close of the bar ending exactly at each time (NaN where there is none)."""
-    idx = np.searchsorted(bars.end_ns, when_ns)
-    idx_clip = np.minimum(idx, len(bars.end_ns) - 1)
-    found = (idx < len(bars.end_ns)) & (bars.end_ns[idx_clip] == when_ns)
+def _close_at(bars: PreparedBars, when_ns: np.ndarray, within_ns: int = 0) -> np.ndarray:
+    """Close of the newest bar ending at or before each time and at most ``within_ns``
+    before it (0: ending exactly then); NaN where there is none."""
+    idx = np.searchsorted(bars.end_ns, when_ns, side="right") - 1
+    idx_clip = np.maximum(idx, 0)
+    ends = bars.end_ns[idx_clip]
+    found = (idx >= 0) & (ends <= when_ns) & (ends >= when_ns - within_ns)
     return np.where(found, np.exp(bars.log_close[idx_clip]), np.nan)
 
 
-def _resolve(result: StudyResult, bars: PreparedBars, horizon: int, step: timedelta) -> None:
+def _resolve(result: StudyResult, bars: PreparedBars, horizon: int, step: timedelta, *,
+             within_ns: int = 0) -> None:
     h_ns = horizon * _NS_PER_HOUR
     if result.triggers:
         times = np.array([_ns(t) for t, _ in result.triggers], dtype="int64")
-        c0, c1 = _close_at(bars, times), _close_at(bars, times + h_ns)
+        c0 = _close_at(bars, times, within_ns)
+        c1 = _close_at(bars, times + h_ns, within_ns)
         ok = np.isfinite(c0) & np.isfinite(c1)
         up = np.array([d is Direction.UP for _, d in result.triggers])
         hit = np.where(up, c1 > c0, c1 < c0) & ok
         result.resolved, result.hits = int(ok.sum()), int(hit.sum())
     grid = np.arange(_ns(result.start), _ns(result.end) + 1, int(step.total_seconds() * 1e9),
                      dtype="int64")
-    g0, g1 = _close_at(bars, grid), _close_at(bars, grid + h_ns)
+    g0, g1 = _close_at(bars, grid, within_ns), _close_at(bars, grid + h_ns, within_ns)
     valid = np.isfinite(g0) & np.isfinite(g1)
     if valid.any():
         base = float((g1[valid] > g0[valid]).mean())

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from functions.tracer.persist import load_prior_triggers, record_quarantined, write_result
 from functions.tracer.run import TracerRequest, run
 from shared import clock
+from shared.bots.meter import Meter
 from shared.config import project_root
 from shared.contracts import TracerRun
 from shared.gitinfo import git_sha
 from shared.pipeline import news_window, prior_window
 from shared.pipeline.build import build_offline_sources
+from shared.pipeline.coverage import check_coverage
 from shared.pipeline.prefetch import prefetch_sources
 from shared.pipeline.settings import load_pipeline_settings
 from shared.pipeline.sources import Sources
@@ -23,6 +25,7 @@ from shared.reason_codes import default_registry
 from shared.store import quarantine
 from shared.store.hygiene import remove_leftovers
 from shared.store.layout import RUNS_DIR, tracer_run_paths
+from shared.store.telemetry import StageClock, record_telemetry
 
 __all__ = ["TracerOutcome", "load_prior_triggers", "run_tracer"]
 
@@ -73,6 +76,9 @@ def run_tracer(
         as_of = clock.after_fetch_as_of(clock.utc_now())
     elif as_of is None:
         as_of = clock.offline_as_of(clock.utc_now())
+    # a dataset that does not cover this run's history, or has no news for it, is marked
+    check_coverage(sources, chosen, as_of - timedelta(hours=settings.tracer.history_hours),
+                   as_of, strict=False)
     remove_leftovers(artifacts_dir, RUNS_DIR)  # temp files of a killed earlier run
     with quarantine.watching() as passed_over:
         prior = load_prior_triggers(artifacts_dir, chosen, as_of,
@@ -83,9 +89,18 @@ def run_tracer(
         sources.board.degrade(quarantine.ARTIFACT_QUARANTINED)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
                             git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
-    result = run(request, sources=sources, registry=default_registry(), timer=timer)
+    meter = Meter()
+    stages = StageClock(meter.clock)
+    with stages.stage("decide"):
+        result = run(request, sources=sources, registry=default_registry(), timer=timer,
+                     meter=meter)
     if notify:
-        result = deliver_tracer(result)
-    written = write_result(artifacts_dir, result)
+        with stages.stage("deliver"):
+            result = deliver_tracer(result)
+    with stages.stage("persist"):
+        written = write_result(artifacts_dir, result)
+    record_telemetry(artifacts_dir, stage="tracer", run_id=result.run.run_id,
+                     as_of=result.run.as_of, feed=sources.feed_name,
+                     bot_metrics=meter.bots, stages=stages)
     return TracerOutcome(result.run, tracer_run_paths(result.run.as_of, result.run.run_id),
                          written)

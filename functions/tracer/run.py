@@ -15,6 +15,7 @@ from datetime import datetime
 import pandas as pd
 from pydantic import JsonValue
 
+from shared.bots.meter import Meter
 from shared.config import config_digest
 from shared.contracts import (
     DigestMessage,
@@ -66,16 +67,18 @@ def run(
     sources: Sources,
     registry: ReasonCodeRegistry,
     timer: Callable[[], float] | None = None,
+    meter: Meter | None = None,
 ) -> TracerResult:
-    """Run one tracer cycle and return the artifacts (not yet written)."""
+    """Run one tracer cycle and return the artifacts (not yet written). ``meter`` collects
+    the bots' latencies and counters for the run's telemetry (never into the artifacts)."""
     settings = request.settings
     symbol = request.symbol or settings.tracer.symbol
     as_of = request.as_of
-    engine = SignalEngine(settings.signal, settings.bots, registry, timer=timer)
+    engine = SignalEngine(settings.signal, settings.bots, registry, timer=timer, meter=meter)
     job = SymbolJob(symbol=symbol, signal=settings.signal, engine=engine,
                     history_hours=settings.tracer.history_hours,
                     max_bar_age_hours=settings.tracer.max_bar_age_hours,
-                    prior_triggers=request.prior_triggers)
+                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
     limited = mode_limit_status(settings.mode_limits)

@@ -26,6 +26,7 @@ from functions.universe.run import (
     run_shard,
     run_unsharded,
 )
+from shared.bots.meter import Meter
 from shared.config import project_root
 from shared.contracts.universe import UniverseRun, UniverseShard
 from shared.gitinfo import git_sha
@@ -35,6 +36,7 @@ from shared.reason_codes import default_registry
 from shared.store import quarantine
 from shared.store.hygiene import remove_leftovers
 from shared.store.layout import UNIVERSE_DIR, universe_run_path
+from shared.store.telemetry import StageClock, record_telemetry
 from shared.universe.config import UniverseConfig, load_universe_config
 from shared.universe.sharding import Shard
 
@@ -108,18 +110,33 @@ def run_universe(
     progress = Progress(total, every=universe.progress_every,
                         label=f"universe {chosen.label}" if shard else "universe",
                         bar=progress_bar)
+    meter = Meter()
+    stages = StageClock(meter.clock)
     try:
         if shard is not None:
-            partial = run_shard(request, sources=sources, registry=default_registry(),
-                                timer=timer, on_symbol=progress.advance)
-            return UniverseOutcome([write_partial(artifacts_dir, partial)], partial=partial)
-        finalized = run_unsharded(request, sources=sources, registry=default_registry(),
-                                  timer=timer, on_symbol=progress.advance)
+            with stages.stage("decide"):
+                partial = run_shard(request, sources=sources, registry=default_registry(),
+                                    timer=timer, on_symbol=progress.advance, meter=meter)
+            with stages.stage("persist"):
+                path = write_partial(artifacts_dir, partial)
+            record_telemetry(artifacts_dir, stage="universe", run_id=path.stem,
+                             as_of=as_of, feed=partial.feed, bot_metrics=meter.bots,
+                             stages=stages, shard=shard.label, history=history_dir)
+            return UniverseOutcome([path], partial=partial)
+        with stages.stage("decide"):
+            finalized = run_unsharded(request, sources=sources, registry=default_registry(),
+                                      timer=timer, on_symbol=progress.advance, meter=meter)
     finally:
         progress.close()
-    with quarantine.watching():  # the rows check_metrics_table reported move out here
+    with stages.stage("persist"), quarantine.watching():  # (bad metrics rows move out here)
         written = write_finalized(artifacts_dir, finalized)
-    delivery = _deliver(finalized) if notify else None
+    delivery = None
+    if notify:
+        with stages.stage("deliver"):
+            delivery = _deliver(finalized)
+    record_telemetry(artifacts_dir, stage="universe", run_id=finalized.run.run_id,
+                     as_of=as_of, feed=finalized.run.manifest.feed,
+                     bot_metrics=meter.bots, stages=stages)
     return UniverseOutcome(written, run=finalized.run, delivery=delivery)
 
 

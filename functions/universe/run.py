@@ -20,6 +20,7 @@ from datetime import datetime
 
 from functions.universe.build import UniverseSources
 from functions.universe.records import symbol_record
+from shared.bots.meter import Meter
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,
@@ -99,6 +100,7 @@ def run_shard(
     registry: ReasonCodeRegistry,
     timer: Callable[[], float] | None = None,
     on_symbol: Callable[[str], None] | None = None,
+    meter: Meter | None = None,
 ) -> UniverseShard:
     """Evaluate this shard's symbols; one symbol's failure is recorded, never raised."""
     started = timer() if timer else None
@@ -110,7 +112,8 @@ def run_shard(
         # every bot shows up in the metrics even when no symbol reaches the engine.
         key = config_digest(signal)
         if key not in engines:
-            engines[key] = SignalEngine(signal, settings.bots, registry, timer=timer)
+            engines[key] = SignalEngine(signal, settings.bots, registry, timer=timer,
+                                        meter=meter)
         return engines[key]
 
     engine_for(settings.signal)
@@ -141,6 +144,7 @@ def run_shard(
         universe_symbols=tuple(s.symbol for s in universe.sorted_symbols()),
         settings=_settings(universe),
         provider_setup=_setup(sources, settings),
+        provider_requests=_requests_sent(sources),
         polymarket_source=sources.polymarket.label if sources.polymarket else "none",
         bots=sum_bot_metrics([e.metrics() for e in engines.values()]),
         records=tuple(records),
@@ -156,15 +160,26 @@ def _setup(sources: UniverseSources, settings: PipelineSettings
     return (*sources.setup, sources.polymarket_status, *((limited,) if limited else ()))
 
 
+def _requests_sent(sources: UniverseSources) -> dict[str, int]:
+    # What each live client counted once the shard is done (the setup is read before any
+    # call, so its counts are 0). Offline stand-ins have no probe and are left out.
+    probes = dict(getattr(sources.board, "probes", {}))
+    client = getattr(sources.polymarket, "client", None)
+    if client is not None and hasattr(client, "status"):
+        probes["polymarket"] = client.status
+    return {name: int(probe().requests) for name, probe in sorted(probes.items())}
+
+
 def run_unsharded(request: UniverseRequest, *, sources: UniverseSources,
                   registry: ReasonCodeRegistry, timer: Callable[[], float] | None = None,
-                  on_symbol: Callable[[str], None] | None = None) -> Finalized:
+                  on_symbol: Callable[[str], None] | None = None,
+                  meter: Meter | None = None) -> Finalized:
     """The whole universe in one process: shard ``0/1``, finished at once."""
     whole = UniverseRequest(as_of=request.as_of, seed=request.seed, universe=request.universe,
                             settings=request.settings, shard=Shard(0, 1),
                             git_sha=request.git_sha, prior_triggers=request.prior_triggers)
     partial = run_shard(whole, sources=sources, registry=registry, timer=timer,
-                        on_symbol=on_symbol)
+                        on_symbol=on_symbol, meter=meter)
     return finalize([partial])
 
 
@@ -209,7 +224,7 @@ def finalize(partials: Sequence[UniverseShard]) -> Finalized:
     configs = {"signal_bots": first.config_digest, "universe": first.universe_digest}
     run_id = derive_run_id(as_of=first.as_of, code_version=first.code_version, config=configs,
                            feed=first.feed, inputs=inputs_digest, seed=first.seed)
-    statuses = _provider_statuses(first.provider_setup, records)
+    statuses = _with_requests(_provider_statuses(first.provider_setup, records), partials)
     polymarket = _polymarket_summary(first, records, statuses)
     reasons = _degraded_reasons(records, statuses)
     manifest = RunManifest(
@@ -277,6 +292,26 @@ def _provider_statuses(setup: Sequence[ProviderStatus], records: Sequence[Symbol
             provider=provider, state=state, reason_codes=tuple(sorted(codes)),
             detail=f"failed for {named}; first: {details[provider]}"[:500])
     return tuple(statuses[name] for name in sorted(statuses))
+
+
+def _with_requests(statuses: Sequence[ProviderStatus], partials: Sequence[UniverseShard]
+                   ) -> tuple[ProviderStatus, ...]:
+    # The requests every shard's live clients sent, summed; a live provider still "ok" that
+    # sent none was never called by this run, so it is "skipped", not "ok".
+    sent: dict[str, int] = {}
+    for partial in partials:
+        for name, count in partial.provider_requests.items():
+            sent[name] = sent.get(name, 0) + count
+    out = []
+    for status in statuses:
+        if status.provider in sent:
+            count = sent[status.provider]
+            update: dict[str, object] = {"requests": max(status.requests, count)}
+            if count == 0 and status.state is ProviderState.OK:
+                update |= {"state": ProviderState.SKIPPED, "detail": "not called by this run"}
+            status = status.model_copy(update=update)
+        out.append(status)
+    return tuple(out)
 
 
 def _polymarket_summary(first: UniverseShard, records: Sequence[SymbolRecord],

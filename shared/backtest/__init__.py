@@ -9,6 +9,11 @@ reference SMA strategy of ``../shared/docs/backtest-conformance.md`` (see docs/b
 * :mod:`shared.backtest.synthetic` the conformance doc's GBM bar generator (benchmarks)
 * :mod:`shared.backtest.lookahead` the lookahead falsifier: decisions at or before t must not
   change when everything after t does
+* :mod:`shared.backtest.divergence` the divergence signal traded: the pipeline's walk, orders
+  from triggers, next-open fills through the ledger (``run_backtest``, no plotting)
+* :mod:`shared.backtest.metrics`   equity, drawdown, exposure, hit rate (Wilson), scores
+* :mod:`shared.backtest.divergence_report` the report (JSON contract, CSVs, Markdown)
+* :mod:`shared.backtest.plot`      the price/trigger and equity plot (byte-stable PNG)
 
 Backtest numbers describe the past; they predict nothing about live results.
 """

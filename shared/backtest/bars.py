@@ -11,6 +11,7 @@ providers' own: :func:`shared.providers.dataset_loaders.detect_bars_format`):
   ``Date`` as ISO or the older ``%Y-%m-%d %I-%p`` (``2020-02-13 01-AM``);
 * **Yahoo** daily CSVs: ``Close`` (never ``Adj Close``), ``null`` rows.
 
+Times are read by the one parser, :func:`shared.providers.bar_times.parse_times`.
 Time column: the first ``unix…`` column, else ``timestamp``, ``datetime``, ``date``, ``time``,
 ``start``, ``open_time`` (case-insensitive). Epoch numbers are UTC; strings are read as written
 (naive), strings with a zone converted to UTC. Unlike the strict loaders of the live pipeline
@@ -32,14 +33,13 @@ import numpy.typing as npt
 
 from shared.backtest.ledger import FloatArray
 from shared.errors import ConfigError, ContractViolation
-from shared.providers.dataset_loaders import BarsFormat, detect_bars_format
+from shared.providers.bar_times import MS_EPOCH_THRESHOLD, parse_times
+from shared.providers.dataset_loaders import TIME_COLUMNS, BarsFormat, detect_bars_format
 
-__all__ = ["PriceBars", "load_price_bars", "time_labels"]
+__all__ = ["MS_EPOCH_THRESHOLD", "TIME_COLUMNS", "PriceBars", "load_price_bars",
+           "time_labels"]
 
-TIME_COLUMNS = ("timestamp", "datetime", "date", "time", "start", "open_time")
 _NS_PER_DAY = 86_400 * 1_000_000_000
-MS_EPOCH_THRESHOLD = 1e11  # epoch values above this are milliseconds (as the loaders read them)
-_CDD_HOUR = r"\d{4}-\d{2}-\d{2} \d{1,2}-[AaPp][Mm]"
 
 
 @dataclass(frozen=True)
@@ -140,52 +140,9 @@ def _numbers(column: object) -> FloatArray:
 
 
 def _times_ns(column: object) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    # (ns since the epoch, readable) for epoch numbers, datetimes or date strings
-    import pandas as pd
-
-    series = column if isinstance(column, pd.Series) else pd.Series(column)
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    if pd.api.types.is_datetime64_dtype(series.dtype):
-        ns = series.astype("datetime64[ns]")
-        ok = ns.notna().to_numpy()
-        return np.where(ok, ns.to_numpy().astype(np.int64), 0), ok
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype):
-        return _epoch_ns(np.asarray(series, dtype=np.float64))
-    text = series.astype(str).str.strip()
-    digits = text.str.fullmatch(r"\d+(?:\.\d*)?")
-    if digits.all():
-        return _epoch_ns(pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64))
-    hours = text.str.fullmatch(_CDD_HOUR)
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    if hours.any():
-        parsed[hours] = pd.to_datetime(text[hours].str.upper(), format="%Y-%m-%d %I-%p",
-                                       errors="coerce")
-    rest = ~hours & ~digits
-    if rest.any():
-        parsed[rest] = pd.to_datetime(text[rest], format="ISO8601", utc=True,
-                                      errors="coerce").dt.tz_localize(None)
-    ok = parsed.notna().to_numpy()
-    ns = np.where(ok, parsed.to_numpy().astype(np.int64), 0)
-    if (digits & ~hours).any():  # epoch numbers among date strings
-        epoch, readable = _epoch_ns(pd.to_numeric(text[digits], errors="coerce").to_numpy(
-            dtype=np.float64))
-        where = np.flatnonzero(digits.to_numpy())
-        ns[where], ok[where] = epoch, readable
-    return ns, ok
-
-
-def _epoch_ns(values: FloatArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    # epoch seconds, or milliseconds when > 1e11 -> ns (exact for integral values)
-    ok = np.isfinite(values) & (np.abs(values) < 1e16)
-    safe = np.where(ok, values, 0.0)
-    whole = np.round(safe).astype(np.int64)
-    exact = safe == whole
-    ms = np.abs(safe) > MS_EPOCH_THRESHOLD
-    ns = np.where(exact, np.where(ms, whole * 1_000_000, whole * 1_000_000_000),
-                  np.round(np.where(ms, safe * 1e6, safe * 1e9)).astype(np.int64))
-    return ns.astype(np.int64), ok
+    # (ns since the epoch, readable): the providers' one time parser
+    parsed = parse_times(column)
+    return parsed.ns, parsed.ok
 
 
 def _normalise(path: Path, fmt: BarsFormat, time_raw: object, open_raw: object,

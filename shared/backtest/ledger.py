@@ -1,7 +1,8 @@
 """The fill/cash/commission ledger every backtest goes through (reference SMA, divergence).
 
 A strategy does not trade; it states, at the close of bar ``i``, the position it wants
-(``target`` units, long-only, ``>= 0``). The ledger turns those orders into fills:
+(``target`` units; ``>= 0`` unless the caller allows shorts with ``allow_short=True``, when a
+negative target is a short position). The ledger turns those orders into fills:
 
 * an order decided at bar ``i`` is filled at bar ``i + 1``'s **open** (an order on the last
   bar has no next bar and is dropped, counted in ``orders_after_last_bar``);
@@ -13,11 +14,14 @@ A strategy does not trade; it states, at the close of bar ``i``, the position it
 * a buy is filled only if ``cash >= price × units + commission`` at that moment; otherwise it
   is rejected, the position stays as it was and the order is dropped (counted in
   ``rejected_orders``). Orders are never resized;
-* an order whose target equals the position then held is no order at all.
+* an order whose target equals the position then held is no order at all;
+* a short sale is a sell (``cash += price × units - commission``), its cover a buy, under the
+  same affordability rule. Equity is ``cash + position × close`` either way.
 
 Round trips run from flat to flat. A round trip of two fills (one entry, one exit of the same
-size) has ``pnl = (exit - entry) × units - commission_rate × (entry + exit) × units``, the
-formula of the conformance trade lists (bit for bit); a round trip of more fills has the cash
+size) has ``pnl = (exit - entry) × units - commission_rate × (entry + exit) × |units|``, the
+formula of the conformance trade lists (bit for bit; ``units`` is negative for a short); a
+round trip of more fills has the cash
 it made, net of every commission. An open position is marked at the last close in
 ``final_equity`` and has no pnl (no hypothetical exit commission).
 
@@ -48,6 +52,11 @@ class Costs:
     def __post_init__(self) -> None:
         if not (0.0 <= self.commission_rate < 1.0 and 0.0 <= self.slippage_rate < 1.0):
             raise ValueError(f"costs must be fractions in [0, 1): {self}")
+
+    @classmethod
+    def from_bps(cls, *, fee_bps: float, slippage_bps: float) -> Costs:
+        """Costs from basis points (``fee_bps=10`` is 0.1 %), as the command line gives them."""
+        return cls(commission_rate=fee_bps / 10_000.0, slippage_rate=slippage_bps / 10_000.0)
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,13 @@ def execute_targets(
     *,
     initial_cash: float = 100_000.0,
     costs: Costs | None = None,
+    allow_short: bool = False,
 ) -> LedgerResult:
-    """Fill target-position orders (decided at ``signal_bar``, ascending) at the next open."""
+    """Fill target-position orders (decided at ``signal_bar``, ascending) at the next open.
+
+    Several orders may share a bar (filled in the order given, at the same open): a flip from
+    long to short is an order to 0 and one to the short target, two fills and two round
+    trips."""
     costs = costs or Costs()
     open_ = np.asarray(open_, dtype=np.float64)
     close = np.asarray(close, dtype=np.float64)
@@ -146,8 +160,9 @@ def execute_targets(
     target = np.asarray(target, dtype=np.float64)
     if len(signal_bar) != len(target):
         raise ValueError("signal_bar and target differ in length")
-    if (target < 0).any() or not np.isfinite(target).all():
-        raise ValueError("targets must be finite and >= 0 (long-only ledger)")
+    if not np.isfinite(target).all() or (not allow_short and (target < 0).any()):
+        raise ValueError("targets must be finite, and >= 0 unless shorts are allowed "
+                         "(long-only by default)")
     if (np.diff(signal_bar) < 0).any():
         raise ValueError("orders must be in time order")
     n = len(open_)
@@ -259,7 +274,7 @@ def _round_trips(fills: Fills, costs: Costs, initial_cash: float) -> RoundTrips:
     size = units[: len(exits)]
     two_fills = exits - closed_entries == 1
     rate = costs.commission_rate
-    formula = (leave - entry) * size - rate * (entry + leave) * size
+    formula = (leave - entry) * size - rate * (entry + leave) * np.abs(size)
     cash_before = np.concatenate(([initial_cash], fills.cash_after))[closed_entries]
     made = fills.cash_after[exits] - cash_before
     pnl[: len(exits)] = np.where(two_fills, formula, made)

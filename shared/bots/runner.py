@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.meter import Meter
 from shared.config import config_digest
 from shared.contracts import (
     Decision,
@@ -59,6 +60,9 @@ class BotRunner:
     mode: Mode
     registry: ReasonCodeRegistry
     timer: Callable[[], float] | None = None  # monotonic seconds; None: latency not recorded
+    # The always-on meter (telemetry outside the envelopes); its clock times the decision
+    # when ``timer`` is None, and the latency goes to the meter, not the envelope.
+    meter: Meter | None = None
     decisions_total: int = 0
     errors_total: int = 0
     latency_ms_total: float = 0.0
@@ -72,6 +76,8 @@ class BotRunner:
             )
         config: BotConfig = self.bot.config
         self.config_version = config_digest({"mode": self.mode.value, "params": config})
+        if self.meter is not None:
+            self.meter.register(self.bot.name, self.mode, self.config_version)
 
     def run(
         self, inputs: BaseModel | Mapping[str, Any], *, as_of: datetime, symbol: str | None
@@ -84,16 +90,23 @@ class BotRunner:
     ) -> BotRun:
         """:meth:`run`, with the envelope built when it is first read: the decision, the
         registry check and the counters happen now; the envelope (the digest of the inputs,
-        the model) only if someone reads it, as a walk over years mostly does not."""
-        started = self.timer() if self.timer else None
-        digest = _inputs_digest(inputs) if started is not None else None  # timed, as it was
+        the model) only if someone reads it, as a walk over years mostly does not. A timed
+        or metered runner digests inside the timing and builds the envelope at once, as
+        :meth:`run` always did (its meter observes every envelope)."""
+        clock = self.timer or (self.meter.clock if self.meter is not None else None)
+        started = clock() if clock else None
+        digest = _inputs_digest(inputs) if started is not None else None
         result = self._decide(inputs)
-        latency = None
-        if started is not None and self.timer is not None:
-            latency = round((self.timer() - started) * 1000.0, 3)
-            self.latency_ms_total += latency
+        measured = None
+        if started is not None and clock is not None:
+            measured = round((clock() - started) * 1000.0, 3)
+            self.latency_ms_total += measured
         self._count(result)
-        return BotRun(self, result, inputs, as_of, symbol, latency, digest)
+        run = BotRun(self, result, inputs, as_of, symbol, measured if self.timer else None,
+                     digest)
+        if self.meter is not None:
+            self.meter.observe(run.envelope, measured)
+        return run
 
     def fail(
         self,
@@ -111,7 +124,10 @@ class BotRunner:
                               reason_codes=reason_codes, rationale=rationale[:500])
         digest = sha256_hex(canonical_json({"failure": reason_codes}))[:16]
         self._count(failure)
-        return self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
+        envelope = self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
+        if self.meter is not None:
+            self.meter.observe(envelope, None)
+        return envelope
 
     def _count(self, result: BotDecision) -> None:
         # Every decision is checked and counted when it is made, whether or not its

@@ -1,4 +1,4 @@
-"""The evaluation snapshot artifact (``eval_runs/<timestamp>/metrics.json``)."""
+"""The evaluation snapshot artifact (``eval_runs/<kind>/<timestamp>/metrics.json``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ __all__ = [
     "BootstrapSettings",
     "CalibrationBin",
     "EvalSnapshot",
+    "FeedCohorts",
     "MetricsSection",
     "ObservationCounts",
 ]
@@ -64,6 +65,18 @@ class ObservationCounts(Contract):
     unresolved_reasons: dict[str, NonNegativeInt]
 
 
+class FeedCohorts(Contract):
+    """One feed's forecasts, never pooled with another feed's, split by what the run did:
+    ``calls`` (a trigger took effect), ``suppressed`` (proposed, held by a gate) and
+    ``no_call`` (no trigger, a failed run, or a row recorded before outcomes were kept)."""
+
+    calls: MetricsSection
+    suppressed: MetricsSection
+    no_call: MetricsSection
+    verdict: str = Field(min_length=1, description="the calls against climatology")
+    outcome_counts: dict[str, NonNegativeInt]
+
+
 class EvalSnapshot(Contract):
     schema_version: Literal["1"] = "1"
     type: Literal["eval_snapshot"] = "eval_snapshot"
@@ -80,3 +93,6 @@ class EvalSnapshot(Contract):
     definitions: dict[str, str]
     meaningful_min_n: NonNegativeInt
     data_warning: str | None = None
+    headline_feed: str | None = Field(
+        default=None, description="the feed whose calls ``price`` and ``verdict`` score")
+    by_feed: dict[str, FeedCohorts] | None = None

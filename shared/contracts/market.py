@@ -20,12 +20,34 @@ class AssetClass(StrEnum):
 
 
 class Timeframe(StrEnum):
+    """How long one bar lasts. Config may name it short (``1m``, ``1h``, ``1d``): see
+    :meth:`parse`."""
+
+    MINUTE = "1Min"
     HOUR = "1Hour"
     DAY = "1Day"
 
     @property
     def duration(self) -> timedelta:
-        return timedelta(hours=1) if self is Timeframe.HOUR else timedelta(days=1)
+        return _DURATIONS[self]
+
+    @classmethod
+    def parse(cls, value: object) -> Timeframe:
+        """``1m``/``1min``/``1Min``, ``1h``/``1hour``/``1Hour``, ``1d``/``1day``/``1Day``
+        (any case); anything else is a ``ValueError`` naming the choices."""
+        if isinstance(value, Timeframe):
+            return value
+        key = str(value).strip().lower()
+        for timeframe, names in _NAMES.items():
+            if key in names:
+                return timeframe
+        raise ValueError(f"unknown timeframe {value!r} (choose from 1m, 1h, 1d)")
+
+
+_DURATIONS = {Timeframe.MINUTE: timedelta(minutes=1), Timeframe.HOUR: timedelta(hours=1),
+              Timeframe.DAY: timedelta(days=1)}
+_NAMES = {Timeframe.MINUTE: ("1m", "1min", "1minute"), Timeframe.HOUR: ("1h", "1hour"),
+          Timeframe.DAY: ("1d", "1day")}
 
 
 class Bar(Contract):

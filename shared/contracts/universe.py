@@ -225,6 +225,9 @@ class UniverseShard(Contract):
     universe_symbols: tuple[str, ...] = Field(min_length=1, description="the whole universe")
     settings: UniverseSettings
     provider_setup: tuple[ProviderStatus, ...] = ()
+    provider_requests: dict[str, NonNegativeInt] = Field(
+        default_factory=dict,
+        description="requests each live client sent during this shard (summed by the merge)")
     polymarket_source: Literal["none", "fixture", "live"]
     bots: tuple[BotMetrics, ...] = ()
     records: tuple[SymbolRecord, ...] = ()

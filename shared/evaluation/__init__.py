@@ -8,7 +8,12 @@ from shared.evaluation.forecast_csv import (
     MissingColumnError,
     read_forecasts,
 )
-from shared.evaluation.intervals import PercentileInterval, SkillIntervals, bootstrap
+from shared.evaluation.intervals import (
+    PercentileInterval,
+    SkillIntervals,
+    bootstrap,
+    wilson_interval,
+)
 from shared.evaluation.records import (
     MarketClaim,
     MarketResolution,
@@ -63,5 +68,6 @@ __all__ = [
     "resolve_market",
     "resolve_price",
     "score",
+    "wilson_interval",
     "win_rate",
 ]

@@ -1,4 +1,5 @@
-"""Seeded bootstrap confidence intervals for the Brier score and Brier skill scores.
+"""Seeded bootstrap confidence intervals for the Brier score and Brier skill scores, and the
+Wilson score interval of a hit rate.
 
 Each resample draws ``n`` rows with replacement (one index draw per resample, shared by the
 forecast and its reference, so skill intervals are paired). The interval is the percentile
@@ -8,7 +9,9 @@ Cost is ``O(n_resamples * n)``; resamples are processed in chunks to bound memor
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -20,6 +23,7 @@ __all__ = [
     "PercentileInterval",
     "SkillIntervals",
     "bootstrap",
+    "wilson_interval",
 ]
 
 DEFAULT_RESAMPLES = 1000
@@ -112,3 +116,25 @@ def _percentile(values: FloatArray, level: float) -> PercentileInterval:
     tail = (1.0 - level) / 2.0 * 100.0
     lo, hi = np.percentile(values, [tail, 100.0 - tail])
     return PercentileInterval(lo=float(lo), hi=float(hi), level=level)
+
+
+def wilson_interval(hits: int, n: int, *, level: float = DEFAULT_LEVEL
+                    ) -> PercentileInterval | None:
+    """Wilson score interval of a proportion ``hits / n``; None when ``n`` is 0.
+
+    Unlike the normal (Wald) interval it stays inside [0, 1] and keeps its coverage for small
+    ``n`` and rates near 0 or 1, which is where trigger counts live.
+    Example: ``wilson_interval(8, 10)`` is about ``[0.490, 0.943]``.
+    """
+    if not 0 <= hits <= n:
+        raise ValueError(f"need 0 <= hits <= n, got hits={hits} n={n}")
+    if n == 0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    rate = hits / n
+    denominator = 1.0 + z * z / n
+    centre = (rate + z * z / (2.0 * n)) / denominator
+    half = z * math.sqrt(rate * (1.0 - rate) / n + z * z / (4.0 * n * n)) / denominator
+    lo = 0.0 if hits == 0 else max(0.0, centre - half)  # exact ends: no 1e-17 residue
+    hi = 1.0 if hits == n else min(1.0, centre + half)
+    return PercentileInterval(lo=lo, hi=hi, level=level)

@@ -56,6 +56,8 @@ class UnresolvedReason(StrEnum):
     AMBIGUOUS_OUTCOME = "ambiguous_outcome_prices"  # closed, but prices are not 1/0 or 0.5/0.5
     BAD_RESOLUTION_RECORD = "bad_resolution_record"  # outcomes/outcomePrices do not parse
     PRICE_AFTER_CLOSE = "market_price_after_close"  # the "decision-time" price leaks the label
+    FEED_UNAVAILABLE = "feed_unavailable"  # the forecast's own feed cannot be read here
+    UNKNOWN_FEED = "unknown_feed"  # no resolver for the recorded feed; never resolved elsewhere
 
 
 def parse_utc(text: str) -> datetime:
@@ -93,6 +95,8 @@ class PriceClaim:
     run_id: str
     feed: str
     forecast: Forecast
+    seed: int = 0  # the run's seed: the synthetic feed is resolved with it
+    outcome_status: str = ""  # the run's outcome: triggered, suppressed, no_trigger, failed
 
     @property
     def forecast_id(self) -> str:
@@ -120,6 +124,7 @@ class MarketClaim:
     bot: str
     bot_version: str
     feed: str = "polymarket"
+    end_date: datetime | None = None  # when the market is due to resolve (None: ask now)
 
     @property
     def forecast_id(self) -> str:
@@ -171,6 +176,7 @@ class Observation:
     target_bar_end: datetime | None
     target_close: float | None
     resolved_at: datetime
+    outcome_status: str = ""  # the run's outcome (a call or not); empty for market claims
 
 
 OBSERVATION_COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(Observation))
@@ -187,6 +193,7 @@ class Unresolved:
     target_at: datetime | None
     reason: UnresolvedReason
     detail: str
+    feed: str = ""  # the feed the claim was made on (and may only be resolved on)
 
 
 UNRESOLVED_COLUMNS: tuple[str, ...] = tuple(item.name for item in fields(Unresolved))
@@ -256,4 +263,5 @@ def observation_from_row(row: dict[str, str]) -> Observation:
         target_bar_end=time_or_none("target_bar_end"),
         target_close=float_or_none("target_close"),
         resolved_at=parse_utc(row["resolved_at"]),
+        outcome_status=row.get("outcome_status") or "",
     )

@@ -8,18 +8,30 @@ Climatology (the reference forecast) is the share of up-moves over the same hori
 bar pairs that had both closed by ``as_of``, over a trailing ``lookback`` (falling back to
 all earlier history when the window holds fewer than ``min_pairs``): point-in-time, never
 the in-sample outcome mean.
+
+Each forecast is resolved on its *own* feed (:class:`ResolverRegistry`): a forecast made on the
+seeded synthetic feed on that feed with the run's seed, one made on the recorded dataset on
+the dataset, a live one on the live bars (Alpaca). A forecast whose feed has no resolver here
+(an unknown feed name, a dataset that is not installed, a live feed without its client) stays
+unresolved with a registered reason (``feed_unavailable`` / ``unknown_feed``); it is never
+resolved on another feed, so a dataset forecast for ETH in 2022 can never meet a synthetic
+close.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from shared.contracts import AssetClass
+from shared.contracts import AssetClass, Timeframe
+from shared.errors import PipelineError
 from shared.evaluation.records import (
     MarketClaim,
     MarketResolution,
@@ -31,7 +43,19 @@ from shared.evaluation.records import (
     asset_class_for,
 )
 
-__all__ = ["BarIndex", "ResolutionPolicy", "climatology", "resolve_market", "resolve_price"]
+__all__ = [
+    "RECORDED_FEEDS",
+    "BarIndex",
+    "BarSource",
+    "FeedKind",
+    "FeedUnavailable",
+    "ResolutionPolicy",
+    "ResolverRegistry",
+    "climatology",
+    "feed_kind",
+    "resolve_market",
+    "resolve_price",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,6 +70,100 @@ def _td_ns(value: timedelta) -> int:
 
 def _from_ns(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value // 1000)
+
+
+class FeedKind(StrEnum):
+    """The three kinds of bar feed a forecast can be made on, hence resolved on."""
+
+    SYNTHETIC = "synthetic"  # the seeded synthetic feed: resolved with the run's seed
+    DATASET = "dataset"  # the recorded public data sets (recorded in runs as "replay")
+    LIVE = "live"  # the real market data (Alpaca bars)
+
+
+RECORDED_FEEDS: Mapping[str, FeedKind] = {
+    "synthetic": FeedKind.SYNTHETIC,
+    "dataset": FeedKind.DATASET,
+    "replay": FeedKind.DATASET,  # the dataset feed's recorded name (shared.providers.feeds)
+    "live": FeedKind.LIVE,
+    "alpaca": FeedKind.LIVE,
+}
+"""Feed names as runs record them (``manifest.feed``) → the kind of feed that resolves them."""
+
+
+def feed_kind(recorded: str) -> FeedKind | None:
+    """The kind of a recorded feed name, or None for a name no resolver knows."""
+    return RECORDED_FEEDS.get(recorded)
+
+
+class BarSource(Protocol):
+    """What a resolver needs of a feed (structurally :class:`shared.providers.base.MarketFeed`,
+    named here so evaluation does not import the providers on its own floor)."""
+
+    name: str
+
+    def bars(
+        self, symbols: Sequence[str], *, start: datetime, end: datetime, timeframe: Timeframe
+    ) -> dict[str, pd.DataFrame]: ...
+
+
+@dataclass(frozen=True)
+class FeedUnavailable:
+    """Why a feed cannot resolve here: its claims stay unresolved with this reason."""
+
+    reason: UnresolvedReason
+    detail: str
+
+
+BarSourceFactory = Callable[[int], BarSource]
+"""Builds a feed for a run's seed (only the synthetic feed uses it)."""
+
+
+@dataclass(frozen=True)
+class ResolverRegistry:
+    """Recorded feed name → the feed that resolves its forecasts; the one place that decides.
+
+    ``factories`` are keyed by recorded feed name (``synthetic``, ``replay``, ``live`` …) and
+    built lazily, once per (feed, seed), so a feed nobody asks for is never built (the
+    dataset is not read, Alpaca is not called). ``unavailable`` names feeds that are known but
+    cannot resolve here, with why. Anything else is ``unknown_feed``.
+    """
+
+    factories: Mapping[str, BarSourceFactory] = field(default_factory=dict)
+    unavailable: Mapping[str, str] = field(default_factory=dict)
+    seeded: frozenset[str] = frozenset({"synthetic"})
+    _built: dict[tuple[str, int], BarSource | FeedUnavailable] = field(
+        default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def only(cls, recorded: str, source: BarSource) -> ResolverRegistry:
+        """A registry with one feed (tests and tools that hold a feed already)."""
+        return cls(factories={recorded: lambda _seed: source}, seeded=frozenset())
+
+    def key(self, recorded: str, seed: int) -> tuple[str, int]:
+        """Claims with equal keys share one feed (and one fetch)."""
+        return (recorded, seed if recorded in self.seeded else 0)
+
+    def resolver(self, recorded: str, seed: int = 0) -> BarSource | FeedUnavailable:
+        """The feed for forecasts recorded on ``recorded`` (with ``seed``), or why not."""
+        key = self.key(recorded, seed)
+        if key not in self._built:
+            self._built[key] = self._build(recorded, key[1])
+        return self._built[key]
+
+    def _build(self, recorded: str, seed: int) -> BarSource | FeedUnavailable:
+        if recorded in self.unavailable:
+            return FeedUnavailable(UnresolvedReason.FEED_UNAVAILABLE, self.unavailable[recorded])
+        factory = self.factories.get(recorded)
+        if factory is None:
+            known = ", ".join(sorted(self.factories)) or "none"
+            return FeedUnavailable(
+                UnresolvedReason.UNKNOWN_FEED,
+                f"no resolver for feed {recorded!r} (resolvers: {known}); never resolved "
+                "on another feed")
+        try:
+            return factory(seed)
+        except PipelineError as e:  # a dataset that is not installed, a bad config
+            return FeedUnavailable(UnresolvedReason.FEED_UNAVAILABLE, str(e)[:500])
 
 
 @dataclass(frozen=True)
@@ -140,6 +258,7 @@ def resolve_price(
             claim.target_at,
             reason,
             detail,
+            claim.feed,
         )
 
     if bars.end_ns.size == 0:
@@ -187,6 +306,7 @@ def resolve_price(
         target_bar_end=_from_ns(int(bars.end_ns[stop])),
         target_close=close_stop,
         resolved_at=resolved_at,
+        outcome_status=claim.outcome_status,
     )
 
 
@@ -219,6 +339,7 @@ def resolve_market(
             close_at,
             reason,
             detail,
+            claim.feed,
         )
 
     if resolution is None:

@@ -50,6 +50,7 @@ __all__ = [
     "SymbolJob",
     "decide_at",
     "decide_symbol",
+    "max_bar_age",
     "news_window",
     "prior_window",
 ]
@@ -60,7 +61,6 @@ _SESSION_CODES = {SessionState.CLOSED: ("DATA_MARKET_CLOSED", "the exchange is c
                   SessionState.OPENING: ("DATA_SESSION_OPENING",
                                          "no bar of this session has closed yet")}
 STALE_DETAIL = "the newest closed bar is older than the freshness limit"
-_NS_PER_HOUR = 3_600_000_000_000
 
 
 def news_window(signal: SignalConfig) -> timedelta:
@@ -92,6 +92,7 @@ class SymbolJob:
     calendar: str | None = None
     prior_triggers: tuple[PriorTrigger, ...] = ()
     match_terms: tuple[str, ...] | None = None
+    timeframe: Timeframe = Timeframe.HOUR  # the bars asked for; freshness scales with it
 
 
 class DecisionState(StrEnum):
@@ -194,9 +195,17 @@ def _check_session(job: SymbolJob, as_of: datetime) -> None:
         raise _Halt(DecisionState.STALE, code, why)
 
 
+def max_bar_age(job: SymbolJob) -> timedelta:
+    """The freshness limit: ``max_bar_age_hours`` counts hourly bars, so it scales with the
+    timeframe (3 → 3 hours of 1h bars, 3 days of 1d bars, 3 minutes of 1m bars)."""
+    return job.max_bar_age_hours * job.timeframe.duration
+
+
 def _check_fresh(job: SymbolJob, as_of: datetime, newest_ns: int | None) -> None:
     """``newest_ns``: the end of the newest closed bar, in nanoseconds since the epoch."""
-    limit = epoch_ns(as_of) - job.max_bar_age_hours * _NS_PER_HOUR
+    age = max_bar_age(job)
+    limit = epoch_ns(as_of) - ((age.days * 86_400 + age.seconds) * 1_000_000_000
+                               + age.microseconds * 1_000)
     if newest_ns is not None and newest_ns < limit:
         raise _Halt(DecisionState.STALE, "DATA_STALE", STALE_DETAIL)
 
@@ -210,7 +219,7 @@ def _fetch_bars(job: SymbolJob, as_of: datetime, sources: Sources,
     provider = sources.market_provider
     try:
         frames = sources.market.bars([job.symbol], start=as_of - timedelta(
-            hours=job.history_hours), end=as_of, timeframe=Timeframe.HOUR)
+            hours=job.history_hours), end=as_of, timeframe=job.timeframe)
         if job.symbol not in frames:
             raise ContractViolation(f"the market feed returned no frame for {job.symbol}")
         frame = validate_bars_frame(frames[job.symbol], symbol=job.symbol)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from shared.contracts import ProviderState, ProviderStatus
+from shared.contracts import ProviderState, ProviderStatus, Timeframe
 from shared.providers._http import MemoryRecorder
 from shared.providers.base import MarketFeed, NewsFeed
 from shared.reason_codes import ReasonCodeRegistry, default_registry
@@ -106,3 +106,4 @@ class Sources:
     sentiment_provider: str = "sentiment"
     checker: SentimentScorer | None = None
     checker_provider: str = "checker"
+    timeframe: Timeframe = Timeframe.HOUR  # the market feed's bars (a dataset's may be 1m/1d)

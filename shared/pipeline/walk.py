@@ -21,7 +21,6 @@ from shared.contracts import (
     OutcomeStatus,
     PriorTrigger,
     SentimentScore,
-    Timeframe,
     validate_bars_frame,
 )
 from shared.errors import ConfigError
@@ -74,7 +73,7 @@ def fetch_period(job: SymbolJob, start: datetime, end: datetime, sources: Source
     symbol = job.symbol
     first = start - timedelta(hours=job.history_hours)
     frames = sources.market.bars([symbol], start=first, end=bars_until or end,
-                                 timeframe=Timeframe.HOUR)
+                                 timeframe=job.timeframe)
     frame = frames.get(symbol)
     if frame is None or not len(frame):
         raise ConfigError(f"no bars for {symbol} between {first:%Y-%m-%dT%H:%MZ} and "

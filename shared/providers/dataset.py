@@ -25,6 +25,7 @@ Decisions on the crypto news set (``cryptonews.csv``, see its SOURCE.md):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,8 +41,9 @@ from pydantic import ValidationError
 from shared.contracts import Narrative, Timeframe, format_utc, sha256_hex
 from shared.datadir import resolve_data_paths
 from shared.errors import ConfigError, ContractViolation
-from shared.providers.dataset_loaders import load_bars_file, read_csv_lines
+from shared.providers.dataset_loaders import BarColumns, load_bars_file, read_csv_lines
 from shared.providers.feeds import DATASET_RECORDED_NAME
+from shared.providers.news_loaders import NewsColumns, is_jsonl, load_mapped_narratives
 
 __all__ = [
     "DEFAULT_BARS_FILES",
@@ -50,6 +52,7 @@ __all__ = [
     "DEFAULT_NEWS_FILES",
     "DEFAULT_SUBJECT_SYMBOLS",
     "DatasetFeed",
+    "NewsSource",
     "default_dataset_feed",
     "load_cryptonews_csv",
     "load_narratives_file",
@@ -171,7 +174,7 @@ def load_narratives_file(path: Path) -> list[Narrative]:
     ``narrative_id, headline, source, url, symbols`` (``|``-separated), ``published_at,
     fetched_at`` (ISO-8601 UTC) and optional ``summary``."""
     path = Path(path)
-    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+    if is_jsonl(path):
         return _load_narratives_jsonl(path)
     raw = read_csv_lines(path)
     missing = [name for name in _OWN_CSV_COLUMNS if name not in raw.columns]
@@ -219,9 +222,10 @@ def load_news_file(
     fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
     subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
 ) -> list[Narrative]:
-    """Load narratives from the crypto news CSV (sniffed by header) or our recorded formats."""
+    """Load narratives from the crypto news CSV (sniffed by header) or our recorded formats
+    (JSONL told by its content, or CSV)."""
     path = Path(path)
-    if path.suffix.lower() not in {".jsonl", ".ndjson"}:
+    if not is_jsonl(path):
         try:
             with path.open(encoding="utf-8-sig") as handle:
                 header = handle.readline()
@@ -234,6 +238,19 @@ def load_news_file(
                 path, fetch_delay=fetch_delay, subject_symbols=subject_symbols
             )
     return load_narratives_file(path)
+
+
+@dataclass(frozen=True)
+class NewsSource:
+    """A news file read by a column mapping (``columns``; ``None``: the crypto news CSV or
+    our recorded formats), with its own stated fetch delay (``None``: the feed's)."""
+
+    path: Path
+    columns: NewsColumns | None = None
+    fetch_delay: timedelta | None = None
+    time_zone: str = "UTC"
+    symbol_map: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,16 +281,22 @@ class DatasetFeed:
     def __init__(
         self,
         bars_files: Mapping[str, Path],
-        news_files: Sequence[Path] = (),
+        news_files: Sequence[Path | NewsSource] = (),
         *,
         timeframe: Timeframe = Timeframe.HOUR,
         fetch_delay: timedelta = DEFAULT_FETCH_DELAY,
         subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+        bar_columns: Mapping[str, BarColumns] | None = None,
+        calendar: str | None = None,
     ) -> None:
         if fetch_delay < timedelta(0):
             raise ConfigError(f"fetch_delay must be >= 0 (got {fetch_delay})")
         self.bars_files = {symbol: Path(path) for symbol, path in bars_files.items()}
-        self.news_files = tuple(Path(path) for path in news_files)
+        self.news_sources = tuple(item if isinstance(item, NewsSource) else
+                                  NewsSource(Path(item)) for item in news_files)
+        self.news_files = tuple(source.path for source in self.news_sources)
+        self.bar_columns = dict(bar_columns or {})
+        self.calendar = calendar
         self.timeframe = timeframe
         self.fetch_delay = fetch_delay
         self.subject_symbols = dict(subject_symbols)
@@ -291,13 +314,19 @@ class DatasetFeed:
         timeframe: Timeframe = Timeframe.HOUR,
         fetch_delay_mins: float = DEFAULT_FETCH_DELAY / timedelta(minutes=1),
         subject_symbols: Mapping[str, tuple[str, ...]] = DEFAULT_SUBJECT_SYMBOLS,
+        bar_columns: Mapping[str, BarColumns] | None = None,
+        news_sources: Sequence[NewsSource] = (),
+        calendar: str | None = None,
     ) -> DatasetFeed:
         """Build from config values: resolve paths (relative ones against ``base_dir``, default
-        the working directory) and fail now if any file is missing."""
+        the working directory) and fail now if any file is missing. ``news_sources`` are
+        mapped news files (their paths resolved the same way)."""
         root = base_dir or Path.cwd()
         bars = {symbol: root / Path(path) for symbol, path in bars_files.items()}
-        news = [root / Path(path) for path in news_files]
-        missing = [str(path) for path in [*bars.values(), *news] if not path.is_file()]
+        news: list[Path | NewsSource] = [root / Path(path) for path in news_files]
+        news += [dataclasses.replace(source, path=root / source.path) for source in news_sources]
+        paths = [*bars.values(), *(n.path if isinstance(n, NewsSource) else n for n in news)]
+        missing = [str(path) for path in paths if not path.is_file()]
         if missing:
             raise ConfigError(f"dataset feed: files not found: {missing}")
         return cls(
@@ -306,7 +335,36 @@ class DatasetFeed:
             timeframe=timeframe,
             fetch_delay=timedelta(minutes=fetch_delay_mins),
             subject_symbols=subject_symbols,
+            bar_columns=bar_columns,
+            calendar=calendar,
         )
+
+    @property
+    def bars_only(self) -> bool:
+        """No news configured: decisions run on prices alone (``DATA_BARS_ONLY``)."""
+        return not self.news_sources
+
+    def bars_range(self, symbol: str) -> tuple[datetime, datetime] | None:
+        """(first bar's start, last bar's end) of ``symbol``'s file; None when it is empty."""
+        if symbol not in self.bars_files:
+            return None
+        series = self._bar_series(symbol)
+        if not len(series.start_ns):
+            return None
+        return (_from_ns(int(series.start_ns[0])), _from_ns(int(series.end_ns[-1])))
+
+    def news_range(self, symbols: Sequence[str]) -> tuple[datetime, datetime] | None:
+        """(first, last) publication time of the news about any of ``symbols``; None when
+        there is none (or no news is configured)."""
+        if self.bars_only:
+            return None
+        self._load_narratives()
+        published = [self._news_by_symbol[s].published_ns for s in symbols
+                     if s in self._news_by_symbol]
+        values = np.concatenate(published) if published else np.array([], dtype="int64")
+        if not len(values):
+            return None
+        return (_from_ns(int(values.min())), _from_ns(int(values.max())))
 
     def bars(
         self,
@@ -340,7 +398,10 @@ class DatasetFeed:
         self, symbols: Sequence[str], *, start: datetime, end: datetime
     ) -> list[Narrative]:
         """Narratives about any of ``symbols`` published at or after ``start`` and fetched by
-        ``end``, sorted by (``fetched_at``, ``narrative_id``)."""
+        ``end``, sorted by (``fetched_at``, ``narrative_id``); none when no news is
+        configured (bars-only replay, :attr:`bars_only`)."""
+        if self.bars_only:
+            return []
         items = self._load_narratives()
         start_ns, end_ns = _to_ns(start, "start"), _to_ns(end, "end")
         parts: list[np.ndarray] = []
@@ -361,7 +422,9 @@ class DatasetFeed:
 
     def _bar_series(self, symbol: str) -> _BarSeries:
         if symbol not in self._bars:
-            frame = load_bars_file(self.bars_files[symbol], timeframe=self.timeframe)
+            frame = load_bars_file(self.bars_files[symbol], timeframe=self.timeframe,
+                                   columns=self.bar_columns.get(symbol),
+                                   calendar=self.calendar)
             self._bars[symbol] = _BarSeries(
                 frame=frame,
                 start_ns=frame["start"].array.asi8.copy(),
@@ -371,18 +434,25 @@ class DatasetFeed:
 
     def _load_narratives(self) -> tuple[Narrative, ...]:
         if self._narratives is None:
-            if not self.news_files:
-                raise ConfigError("dataset feed has no news files configured")
-            loaded = [
-                item
-                for path in self.news_files
-                for item in load_news_file(
-                    path, fetch_delay=self.fetch_delay, subject_symbols=self.subject_symbols
-                )
-            ]
+            loaded = [item for source in self.news_sources for item in self._read_news(source)]
             self._narratives = _dedupe_sorted(loaded)
             self._news_by_symbol = _index_by_symbol(self._narratives)
         return self._narratives
+
+
+    def _read_news(self, source: NewsSource) -> list[Narrative]:
+        delay = self.fetch_delay if source.fetch_delay is None else source.fetch_delay
+        if source.columns is None:
+            return load_news_file(source.path, fetch_delay=delay,
+                                  subject_symbols=self.subject_symbols)
+        return list(load_mapped_narratives(
+            source.path, source.columns, fetch_delay=delay, time_zone=source.time_zone,
+            symbol_map=source.symbol_map, source=source.source).narratives)
+
+
+def _from_ns(value: int) -> datetime:
+    # int ns since the epoch -> aware UTC datetime (microsecond precision)
+    return _EPOCH + timedelta(microseconds=value // 1000)
 
 
 def _dedupe_sorted(items: Iterable[Narrative]) -> tuple[Narrative, ...]:

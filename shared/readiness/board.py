@@ -14,7 +14,8 @@ from typing import Any
 from shared.readiness.backtest import check_backtest
 from shared.readiness.evidence import REPO_ROOT, Item, Tree
 from shared.readiness.facts import configured
-from shared.readiness.impl import Typecheck, check_impl, mypy_typecheck
+from shared.readiness.history import ModeSpan, mode_spans
+from shared.readiness.impl import ClobCheck, Typecheck, check_impl, mypy_typecheck
 from shared.readiness.runtime import check_runtime
 from shared.readiness.spec import check_docs
 
@@ -30,6 +31,8 @@ class BotBoard:
     bot: str
     mode: str  # as configured in config/bots/<bot>.yaml (or "invalid")
     items: dict[str, tuple[Item, ...]]
+    # The modes the bot held (git history of its config file); None: no history in the tree.
+    spans: tuple[ModeSpan, ...] | None = None
 
     def score(self, kind: str) -> int:
         return sum(i.passed for i in self.items[kind])
@@ -96,8 +99,13 @@ class Board:
 
 
 def compute_board(tree: Tree | None = None, *, bots: Sequence[str] | None = None,
-                  typecheck: Typecheck = mypy_typecheck) -> Board:
-    """Run every check for every bot (or ``bots``) against ``tree`` (default: this repo)."""
+                  typecheck: Typecheck = mypy_typecheck,
+                  clob_check: ClobCheck | None = None) -> Board:
+    """Run every check for every bot (or ``bots``) against ``tree`` (default: this repo).
+
+    ``clob_check`` runs Impl item 13 (a bot's fixture pack through the mock CLOB); the CLI
+    passes ``shared.execution.fixture_pack.check_fixture_pack``, which this floor cannot
+    import. Without it item 13 fails with that reason."""
     tree = Tree(tree.root if tree else REPO_ROOT)  # fresh: nothing cached from an earlier read
     names = list(bots) if bots else tree.bots
     typed = typecheck(tree.root)
@@ -109,10 +117,11 @@ def compute_board(tree: Tree | None = None, *, bots: Sequence[str] | None = None
             mode=loaded[0] if isinstance(loaded, tuple) else "invalid",
             items={
                 "docs": tuple(check_docs(tree, name)),
-                "impl": tuple(check_impl(tree, name, typed)),
+                "impl": tuple(check_impl(tree, name, typed, clob_check)),
                 "runtime": tuple(check_runtime(tree, name)),
                 "backtest": tuple(check_backtest(tree, name)),
             },
+            spans=mode_spans(tree.root, name),
         ))
     return Board(tuple(rows))
 

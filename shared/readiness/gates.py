@@ -26,15 +26,15 @@ from shared.bots.registry import BOTS
 from shared.contracts import Mode, ProviderState, ProviderStatus
 from shared.readiness.board import OUT_OF, BotBoard
 from shared.readiness.evidence import REPO_ROOT
+from shared.readiness.ladder import LADDER, rank
 from shared.signal.config import BotSettings
 
 __all__ = ["BOARD_JSON", "GRANDFATHERED", "LADDER", "MIN_ADVISORY_DAYS", "MODE_CODE",
            "ModeLimit", "PromotionCheck", "allowed_mode", "ceiling", "check_promotion",
-           "earned_mode", "gate_unmet", "limit_modes", "mode_limit_status"]
+           "earned_mode", "gate_unmet", "limit_modes", "min_hold_unmet", "mode_limit_status"]
 
 logger = logging.getLogger(__name__)
 
-LADDER = (Mode.STUB, Mode.SHADOW, Mode.ADVISORY, Mode.ENFORCED)
 MIN_ADVISORY_DAYS = 14
 MODE_CODE = "BOT_MODE_ABOVE_GATE"
 BOARD_JSON = REPO_ROOT / "board.json"
@@ -53,8 +53,7 @@ GRANDFATHERED: dict[str, Mode] = {
 }
 
 
-def _rank(mode: Mode) -> int:
-    return 0 if mode is Mode.QUARANTINE else LADDER.index(mode)
+_rank = rank
 
 
 def _unmet(row: BotBoard, kind: str, numbers: range | None = None) -> list[str]:
@@ -72,15 +71,27 @@ def gate_unmet(row: BotBoard, target: Mode) -> list[str]:
     if target is Mode.ADVISORY:
         return unmet + _unmet(row, "runtime", range(1, 5))
     unmet += _unmet(row, "runtime")
-    days = _advisory_days(row)
-    if days < MIN_ADVISORY_DAYS:
-        unmet.append(f"advisory held {days} of {MIN_ADVISORY_DAYS} days (committed telemetry)")
+    held = min_hold_unmet(row)
+    if held:
+        unmet.append(held)
     return unmet
 
 
-def _advisory_days(row: BotBoard) -> int:
-    # Runtime item 1's sibling: days of committed telemetry in advisory. None on file today.
-    return 0
+def min_hold_unmet(row: BotBoard) -> str | None:
+    """Why advisory was not held for :data:`MIN_ADVISORY_DAYS` before enforced (None: it was),
+    from the promotion history (the git history of ``config/bots/<bot>.yaml``): the most
+    recent advisory span, up to the commit that changed it or HEAD."""
+    if row.spans is None:
+        return (f"advisory held: unknown (no promotion history: no git history of "
+                f"config/bots/{row.bot}.yaml); needs {MIN_ADVISORY_DAYS} days")
+    advisory = [s for s in row.spans if s.mode == Mode.ADVISORY.value]
+    if not advisory:
+        return f"advisory held 0 of {MIN_ADVISORY_DAYS} days (never advisory in the history)"
+    last = advisory[-1]
+    if last.days < MIN_ADVISORY_DAYS:
+        return (f"advisory held {last.days:.1f} of {MIN_ADVISORY_DAYS} days (since "
+                f"{last.since.date()}, commit {last.commit})")
+    return None
 
 
 def earned_mode(row: BotBoard) -> Mode:

@@ -7,23 +7,29 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import jsonschema
+import yaml
 from pydantic import BaseModel
 
 from shared.bots.base import Bot, BotConfig, BotDecision
 from shared.bots.fixtures import FIXTURE_KINDS, Fixture, load_fixtures, run_fixture
+from shared.bots.meter import Meter
 from shared.bots.runner import BotRunner
 from shared.contracts import Authority, Decision, EnvelopeStatus, Mode, ReportEnvelope
-from shared.contracts.manifest import BotMetrics
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import bot_codes, configured
+from shared.readiness.runtime import telemetry_of
+from shared.readiness.spec import METRICS
+from shared.signal.config import bot_config_schema_name, render_bot_config_schemas
+from shared.store.telemetry import TELEMETRY_DIR, last_record, record_run
 
-__all__ = ["TITLES", "Typecheck", "check_impl", "mypy_typecheck"]
+__all__ = ["TITLES", "ClobCheck", "Typecheck", "check_impl", "mypy_typecheck"]
 
 TITLES = (
     "type-checks (mypy strict)", "implements the Bot interface",
@@ -36,7 +42,14 @@ TITLES = (
 )
 Typecheck = Callable[[Path], dict[str, list[str]] | str]
 """Type-check a tree: ``{bot: [error lines]}`` (every bot present), or why it could not run."""
-CI_STATUS = Path("ci") / "last.json"
+ClobCheck = Callable[[Tree, str], tuple[bool, str]]
+"""Impl item 13 for one bot: run its fixture pack through the mock CLOB v2 and return
+(passed, evidence). It lives above this package (``shared.execution.fixture_pack``), so the
+caller passes it in (``tb board`` does); without it the item fails and says so."""
+CI_STATUS = Path("ci") / "last_result.json"
+# The .ci/run steps "CI green" needs: lint, type-check, tests, schema validation, workflows.
+CI_REQUIRED = ("README quick start: tests", "ruff check", "mypy", "schema drift",
+               "workflow schema (check-jsonschema)", "actionlint")
 
 
 def mypy_typecheck(root: Path) -> dict[str, list[str]] | str:
@@ -58,7 +71,8 @@ def mypy_typecheck(root: Path) -> dict[str, list[str]] | str:
     return out
 
 
-def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str) -> list[Item]:
+def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str,
+               clob_check: ClobCheck | None = None) -> list[Item]:
     bot = tree.bot_class(name)
     entry = tree.entry(name)
     fixtures = {f.kind: f for f in load_fixtures(entry)} if entry.fixtures_dir.is_dir() else {}
@@ -76,7 +90,7 @@ def check_impl(tree: Tree, name: str, typed: dict[str, list[str]] | str) -> list
         _registered(tree, name, fixtures),
         _authority(tree, name),
         _modes(tree, name, fixtures),
-        _mock_clob(tree),
+        _mock_clob(tree, name, clob_check),
         _metrics(tree, name, fixtures),
         _ci(tree),
     ]
@@ -114,19 +128,27 @@ def _interface(bot: type[Bot[Any, Any]]) -> tuple[bool, str]:
 
 
 def _schema(tree: Tree, name: str) -> tuple[bool, str]:
-    path = tree.root / "schemas" / f"bot_config_{name}.schema.json"
+    # The tree's published schema must be what the config model generates (no drift), and the
+    # tree's config file, as written, must validate against it.
+    schema_file = f"{bot_config_schema_name(name)}.schema.json"
+    path = tree.root / "schemas" / schema_file
     if not path.is_file():
         return False, f"{tree.rel(path)} is absent: no bot-config JSON Schema is published"
-    loaded = configured(tree, name)
-    if isinstance(loaded, str):
-        return False, loaded
+    text = path.read_text(encoding="utf-8")
+    if text != render_bot_config_schemas()[schema_file]:
+        model = tree.bot_class(name).config_model.__name__
+        return False, f"{tree.rel(path)} differs from {model} (run python -m " \
+                      "shared.schemas.export)"
+    config = tree.config_path(name)
     try:
-        jsonschema.validate({"mode": loaded[0], "params": loaded[1]},
-                            json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, jsonschema.ValidationError) as e:
-        return False, f"{tree.rel(tree.config_path(name))} vs {tree.rel(path)}: " \
-                      f"{str(e).splitlines()[0]}"
-    return True, f"{tree.rel(tree.config_path(name))} validates against {tree.rel(path)}"
+        document = yaml.safe_load(config.read_text(encoding="utf-8"))
+        jsonschema.validate(document, json.loads(text))
+    except OSError:
+        return False, f"{tree.rel(config)} is missing"
+    except (ValueError, yaml.YAMLError, jsonschema.ValidationError) as e:
+        return False, f"{tree.rel(config)} vs {tree.rel(path)}: {str(e).splitlines()[0][:200]}"
+    return True, f"{tree.rel(config)} validates against {tree.rel(path)} (generated from " \
+                 f"{tree.bot_class(name).config_model.__name__}, no drift)"
 
 
 def _within_hard(tree: Tree, name: str) -> tuple[bool, str]:
@@ -285,44 +307,82 @@ def _modes(tree: Tree, name: str, fixtures: dict[str, Fixture]) -> tuple[bool, s
     return True, f"runner accepts and reports every declared mode: {sorted(seen)}"
 
 
-def _mock_clob(tree: Tree) -> tuple[bool, str]:
-    found = sorted(tree.root.glob("shared/**/mock_clob*.py"))
-    if not found:
-        return False, "absent: no mock CLOB v2 adapter in the tree (shared/**/mock_clob*.py)"
-    return False, f"{tree.rel(found[0])} exists but no fixture-pack harness is wired yet"
+def _mock_clob(tree: Tree, name: str, clob_check: ClobCheck | None) -> tuple[bool, str]:
+    if clob_check is None:
+        return False, ("not run: no mock-CLOB harness was passed to the board "
+                       "(tb board passes shared.execution.fixture_pack.check_fixture_pack)")
+    try:
+        return clob_check(tree, name)
+    except Exception as e:  # noqa: BLE001 - a harness that raises is the evidence
+        return False, f"the mock-CLOB harness raised {type(e).__name__}: {str(e)[:160]}"
 
 
 def _metrics(tree: Tree, name: str, fixtures: dict[str, Fixture]) -> tuple[bool, str]:
-    # The pipeline's default: no timer unless --timings, so latency is often null; and
-    # nothing sets heartbeat_age_ms. Read what a run records for this bot.
+    # Executed: the fixture pack through the runner with the always-on meter and no
+    # --timings (envelopes must keep latency_ms null: outside the byte-identical core), then
+    # two telemetry records through the store's writer, the second with its heartbeat.
+    # Committed telemetry, when there is any, must carry the same metrics.
     registry = tree.registry
-    fixture = fixtures.get("normal")
-    if registry is None or fixture is None:
-        return False, "no normal fixture or registry to drive a run"
+    if registry is None or not fixtures:
+        return False, "no fixtures or registry to drive a run"
     bot = tree.bot_class(name)
-    runner = BotRunner(bot(bot.config_model.model_validate(fixture.config)), fixture.mode,
-                       registry)
-    runner.run(fixture.input, as_of=_EPOCH, symbol=None)
-    metrics = BotMetrics(bot=name, mode=runner.mode, config_version=runner.config_version,
-                         decisions_total=runner.decisions_total,
-                         errors_total=runner.errors_total,
-                         decision_latency_ms=runner.latency_ms_total if runner.timer else None)
-    missing = [k for k, v in metrics.model_dump().items() if v is None]
+    meter = Meter()
+    for fixture in fixtures.values():
+        try:
+            runner = BotRunner(bot(bot.config_model.model_validate(fixture.config)),
+                               fixture.mode, registry, meter=meter)
+            envelope = runner.run(fixture.input, as_of=_EPOCH, symbol=None)
+        except Exception as e:  # noqa: BLE001 - a run that raises is the evidence
+            return False, f"{tree.rel(fixture.path)}: {type(e).__name__}: {str(e)[:160]}"
+        if envelope.latency_ms is not None:
+            return False, "the meter wrote latency into an envelope (byte-identical core)"
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for minute in (0, 1):
+            record_run(root, stage="probe", run_id=f"probe-{minute}", as_of=_EPOCH,
+                       feed="fixtures", recorded_at=_EPOCH + timedelta(minutes=minute),
+                       bot_metrics=meter.bots, stage_latency_ms={"decide": 0.0})
+        last = last_record(root, "probe")
+    metrics = next((b for b in last.bots if b.bot == name), None) if last else None
+    if metrics is None:
+        return False, "no telemetry record for this bot after a metered run"
+    values = {k: getattr(metrics, k) for k in METRICS}
+    missing = [k for k, v in values.items() if v is None]
     if missing:
-        return False, f"a default run (no --timings) records {missing} as null"
-    return True, "all six standard metrics recorded"
+        return False, f"a metered run (no --timings) records {missing} as null"
+    committed = telemetry_of(tree, name)
+    decided = [s for s in committed if s.bot.decisions_total > s.bot.skipped_total]
+    if decided and decided[-1].bot.decision_latency_ms is None:
+        return False, f"{TELEMETRY_DIR}: the latest run that decided has no latency"
+    if len(committed) > 1 and all(s.run.heartbeat_age_ms is None for s in committed):
+        return False, f"{TELEMETRY_DIR}: {len(committed)} records, none with a heartbeat"
+    on_file = (f"; {TELEMETRY_DIR}: {len(committed)} committed record(s)" if committed
+               else f"; no committed telemetry yet ({TELEMETRY_DIR}/)")
+    return True, (f"{len(fixtures)} fixtures through BotRunner + Meter (no --timings; "
+                  f"envelope latency_ms null) and two records via shared.store.telemetry: "
+                  f"all six metrics set (heartbeat_age_ms={metrics.heartbeat_age_ms}, "
+                  f"decisions_total={metrics.decisions_total})" + on_file)
 
 
 def _ci(tree: Tree) -> tuple[bool, str]:
     path = tree.root / CI_STATUS
+    where = CI_STATUS.as_posix()
     if not path.is_file():
-        return False, f"{CI_STATUS.as_posix()} is absent: no CI result on file"
+        return False, f"{where} is absent: no CI result on file (.ci/run writes it in CI)"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as e:
-        return False, f"{CI_STATUS.as_posix()} unreadable: {e}"
-    ok = doc.get("conclusion") == "success"
-    return ok, f"{CI_STATUS.as_posix()}: {doc.get('conclusion')} at {doc.get('sha', '?')[:12]}"
+        passed, failed = set(doc["passed"]), list(doc["failed"])
+        sha, conclusion = str(doc["sha"]), str(doc["conclusion"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return False, f"{where} unreadable: {type(e).__name__} {e}"
+    missing = sorted(set(CI_REQUIRED) - passed)
+    ok = conclusion == "success" and not failed and not missing
+    detail = f"{where}: {conclusion} at {sha[:12]} ({doc.get('finished_at', '?')})"
+    if failed:
+        detail += f", failed {failed}"
+    if missing:
+        detail += f", required steps not passed {missing}"
+    return ok, detail
 
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

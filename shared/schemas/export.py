@@ -1,4 +1,4 @@
-"""Write ``schemas/<name>.schema.json`` from the pydantic contracts.
+"""Write ``schemas/<name>.schema.json`` from the pydantic contracts and bot-config models.
 
 Never edit a schema by hand: run ``python -m shared.schemas.export`` (``--check`` fails when
 the committed files differ from what the models generate, which CI runs).
@@ -10,59 +10,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from shared.contracts import (
-    Bar,
-    Forecast,
-    Narrative,
-    ReportEnvelope,
-    RunInputs,
-    RunManifest,
-    SentimentScore,
-    TracerRun,
-    canonical_json,
-)
-from shared.contracts.evaluation import EvalSnapshot
-from shared.contracts.universe import UniverseRun, UniverseShard
+from shared.contracts.schemas import ARTIFACT_MODELS, SCHEMA_MODELS, render_contract_schemas
+from shared.signal.config import render_bot_config_schemas
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
 
-# Every model listed here gets a committed schema; add new artifact types to both dicts.
-
-# Models whose JSON files live under the artifact roots, keyed by their ``type`` field.
-ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
-    "tracer_run": TracerRun,
-    "run_inputs": RunInputs,
-    "eval_snapshot": EvalSnapshot,
-    "universe_run": UniverseRun,
-    "universe_shard": UniverseShard,
-}
-
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {
-    "bar": Bar,
-    "eval_snapshot": EvalSnapshot,
-    "forecast": Forecast,
-    "narrative": Narrative,
-    "report_envelope": ReportEnvelope,
-    "run_inputs": RunInputs,
-    "run_manifest": RunManifest,
-    "sentiment_score": SentimentScore,
-    "tracer_run": TracerRun,
-    "universe_run": UniverseRun,
-    "universe_shard": UniverseShard,
-}
-
 
 def render_schemas() -> dict[str, str]:
-    """Return ``{file name: JSON text}`` for every contract schema."""
-    out: dict[str, str] = {}
-    for name, model in sorted(SCHEMA_MODELS.items()):
-        schema = model.model_json_schema(mode="serialization")
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["$id"] = f"{name}.schema.json"
-        out[f"{name}.schema.json"] = canonical_json(schema)
-    return out
+    """Return ``{file name: JSON text}`` for every contract schema and every bot-config
+    schema (``bot_config_<bot>.schema.json``: the mode and typed params of
+    ``config/bots/<bot>.yaml``)."""
+    return dict(sorted({**render_contract_schemas(), **render_bot_config_schemas()}.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

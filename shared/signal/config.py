@@ -13,9 +13,11 @@ from shared.bots.divergence import DivergenceConfig
 from shared.bots.registry import BOTS
 from shared.config import ConfigModel, config_dir, load_yaml_model
 from shared.contracts import Mode
+from shared.contracts.schemas import schema_text
 from shared.features.signal import FeatureParams, NarrativeParams
 
-__all__ = ["BotFile", "BotSettings", "SignalConfig", "load_bot_settings", "load_signal_config"]
+__all__ = ["BotFile", "BotSettings", "SignalConfig", "bot_config_schema_name", "bot_file_model",
+           "load_bot_settings", "load_signal_config", "render_bot_config_schemas"]
 
 ConfigT = TypeVar("ConfigT", bound=BotConfig)
 
@@ -76,8 +78,29 @@ def load_bot_settings(directory: Path | None = None) -> BotSettings:
     """Load every registered bot's file; a missing file is a ConfigError naming it."""
     base = (directory or config_dir()) / "bots"
     loaded: dict[str, tuple[Mode, BotConfig]] = {}
-    for name, entry in sorted(BOTS.items()):
-        model = BotFile[entry.bot_class.config_model]  # type: ignore[name-defined]
-        parsed = load_yaml_model(base / f"{name}.yaml", model)
+    for name in sorted(BOTS):
+        parsed = load_yaml_model(base / f"{name}.yaml", bot_file_model(name))
         loaded[name] = (parsed.mode, parsed.params)
     return BotSettings(bots=loaded)
+
+
+def bot_file_model(name: str) -> type[BotFile[Any]]:
+    """The model ``config/bots/<name>.yaml`` is validated against (mode + typed params)."""
+    config_model = BOTS[name].bot_class.config_model
+    model: type[BotFile[Any]] = BotFile[config_model]  # type: ignore[valid-type]
+    return model
+
+
+def bot_config_schema_name(name: str) -> str:
+    """``bot_config_<name>``: the published schema is ``schemas/bot_config_<name>.schema.json``."""
+    return f"bot_config_{name}"
+
+
+def render_bot_config_schemas() -> dict[str, str]:
+    """``{file name: JSON text}`` of every registered bot's config-file schema, generated from
+    its config model (never written by hand; ``python -m shared.schemas.export`` commits it)."""
+    out = {}
+    for name in sorted(BOTS):
+        schema_name = bot_config_schema_name(name)
+        out[f"{schema_name}.schema.json"] = schema_text(schema_name, bot_file_model(name))
+    return out

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from shared.bots.divergence import DivergenceReading
+from shared.bots.meter import Meter
 from shared.bots.registry import BOTS, GUARDS, BotName
 from shared.bots.runner import BotRun, BotRunner, is_effective
 from shared.config import config_digest
@@ -112,6 +113,7 @@ class SignalEngine:
         bots: BotSettings,
         registry: ReasonCodeRegistry,
         timer: Callable[[], float] | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.signal = signal
         self.bots = bots
@@ -120,7 +122,7 @@ class SignalEngine:
         for name in sorted(BOTS):
             mode, params = bots.bots[name]
             self.runners[name] = BotRunner(BOTS[name].bot_class(params), mode, registry,
-                                           timer=timer)
+                                           timer=timer, meter=meter)
         self.config_digest = config_digest(
             {"signal": signal.model_dump(mode="json"), "bots": bots.digestable()}
         )

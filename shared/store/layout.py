@@ -5,6 +5,9 @@ Layout::
     runs/<YYYY-MM-DD>/tracer-<run_id>.json            a tracer run (type tracer_run)
     runs/<YYYY-MM-DD>/tracer-<run_id>.inputs.json     its inputs record (type run_inputs)
     runs/<YYYY-MM-DD>/tracer-<run_id>.bars.parquet    the bars it decided on
+    runs/backtests/<report_id>/                       a backtest: report.json (type
+                                                      backtest_report), report.md,
+                                                      trades.csv, equity.csv, plot.png
     universe_runs/<YYYY-MM-DD>/<run_id>.json          a universe run (type universe_run)
     universe_runs/metrics.csv                         one row per universe run id
     universe_runs/_shards/<as_of>-<digest>/shard-<i>-of-<n>.json   partials awaiting a merge
@@ -12,7 +15,9 @@ Layout::
     eval_runs/unresolved.csv                          claims due but not resolvable yet
     eval_runs/ingest_log.csv                          one row per ingest as-of time
     eval_runs/trend.csv                               one row per snapshot (as_of, kind)
-    eval_runs/<YYYYMMDDTHHMMSSZ>/                     a snapshot: metrics.json, CSVs, PNGs
+    eval_runs/<kind>/<YYYYMMDDTHHMMSSZ>/              a snapshot (kind daily or weekly, so the
+                                                      two never share a folder): metrics.json,
+                                                      CSVs, PNGs
 
 Dates and stamps come from the run's as-of time, never the wall clock.
 """
@@ -27,12 +32,15 @@ __all__ = [
     "ARTIFACT_ROOTS",
     "EVAL_DIR",
     "RUNS_DIR",
+    "BACKTESTS_DIR",
     "SHARDS_DIR",
     "UNIVERSE_DIR",
     "UNIVERSE_METRICS",
     "EvalPaths",
+    "backtest_dir",
     "day_dir",
     "days_between",
+    "SNAPSHOT_KINDS",
     "eval_snapshot_dir",
     "shard_file_name",
     "shard_partial_path",
@@ -48,6 +56,7 @@ EVAL_DIR = "eval_runs"
 ARTIFACT_ROOTS = (RUNS_DIR, UNIVERSE_DIR, EVAL_DIR)
 SHARDS_DIR = f"{UNIVERSE_DIR}/_shards"
 UNIVERSE_METRICS = f"{UNIVERSE_DIR}/metrics.csv"
+BACKTESTS_DIR = f"{RUNS_DIR}/backtests"
 
 
 def day_dir(as_of: datetime) -> str:
@@ -72,6 +81,11 @@ def tracer_run_paths(as_of: datetime, run_id: str) -> dict[str, str]:
     """
     base = f"{RUNS_DIR}/{day_dir(as_of)}/tracer-{run_id}"
     return {"run": f"{base}.json", "inputs": f"{base}.inputs.json", "bars": f"{base}.bars.parquet"}
+
+
+def backtest_dir(report_id: str) -> str:
+    """A backtest's folder: ``runs/backtests/<report_id>``."""
+    return f"{BACKTESTS_DIR}/{report_id}"
 
 
 def universe_run_path(as_of: datetime, run_id: str) -> str:
@@ -99,9 +113,16 @@ def snapshot_stamp(as_of: datetime) -> str:
     return as_of.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def eval_snapshot_dir(as_of: datetime) -> str:
-    """The folder of the evaluation snapshot at ``as_of``."""
-    return f"{EVAL_DIR}/{snapshot_stamp(as_of)}"
+SNAPSHOT_KINDS = ("daily", "weekly")
+
+
+def eval_snapshot_dir(as_of: datetime, kind: str = "daily") -> str:
+    """The folder of the ``kind`` evaluation snapshot at ``as_of``: daily and weekly snapshots
+    live apart (``eval_runs/daily/…``, ``eval_runs/weekly/…``), so one never overwrites the
+    other."""
+    if kind not in SNAPSHOT_KINDS:
+        raise ValueError(f"unknown snapshot kind {kind!r} (choose from {SNAPSHOT_KINDS})")
+    return f"{EVAL_DIR}/{kind}/{snapshot_stamp(as_of)}"
 
 
 @dataclass(frozen=True)
@@ -130,6 +151,6 @@ class EvalPaths:
     def trend(self) -> Path:
         return self.root / "trend.csv"
 
-    def snapshot(self, as_of: datetime) -> Path:
-        """The snapshot folder for an as-of time."""
-        return self.artifacts_dir / eval_snapshot_dir(as_of)
+    def snapshot(self, as_of: datetime, kind: str = "daily") -> Path:
+        """The ``kind`` snapshot folder for an as-of time."""
+        return self.artifacts_dir / eval_snapshot_dir(as_of, kind)

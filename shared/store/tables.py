@@ -65,6 +65,8 @@ KEYED_TABLES: tuple[TableSpec, ...] = (
               resolved_by="eval_runs/observations.csv"),
     *(TableSpec(f"{root}/{QUARANTINE_FILE}", ("path", "sha256"), "append")
       for root in ("runs", "universe_runs", "eval_runs")),
+    *(TableSpec(f"{root}/autocommit_log.csv", ("at", "stage", "run_id"), "append")
+      for root in ("runs", "universe_runs", "eval_runs")),
 )
 
 

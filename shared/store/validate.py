@@ -7,7 +7,7 @@ Every ``*.parquet`` must hold valid bars; every ``*.csv`` must be rectangular, a
 table (:mod:`shared.store.tables`) must hold one row per key. Nothing is skipped: a file that
 cannot be checked is a problem, and so is a temp file left by an interrupted write (the next
 run of its stage removes it). Before a write, :func:`check_artifact_bytes` also accepts
-``*.png`` plots (PNG signature only).
+``*.png`` plots (PNG signature only) and ``*.md`` reports (UTF-8 text).
 
 :func:`check_tree` also names what is accepted but worth a look: files a stage quarantined
 (listed in a ``quarantine.csv`` with the digest they still have, :mod:`shared.store.quarantine`)
@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.frames import validate_bars_frame
+from shared.contracts.schemas import ARTIFACT_MODELS, render_contract_schemas
 from shared.errors import ContractViolation
-from shared.schemas.export import ARTIFACT_MODELS, render_schemas
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
@@ -158,6 +158,12 @@ def check_artifact_bytes(rel: str, data: bytes) -> list[Problem]:
         return _validate_csv(rel, data)
     if rel.endswith(".png"):
         return [] if data.startswith(_PNG_SIGNATURE) else [Problem(rel, "", "not a PNG image")]
+    if rel.endswith(".md"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return [Problem(rel, "", f"not UTF-8 text: {e}")]
+        return []
     if not rel.endswith(".json"):
         return [Problem(rel, "", "no validator for this kind of file")]
     return _validate_json(rel, data, None)
@@ -272,7 +278,7 @@ def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(render_schemas()[f"{kind}.schema.json"])
+    schema = json.loads(render_contract_schemas()[f"{kind}.schema.json"])
     cls = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = cls(schema)
     return validator

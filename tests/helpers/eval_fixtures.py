@@ -101,7 +101,8 @@ def make_forecast(
 
 
 def make_tracer_run(
-    forecast: Forecast | None, *, as_of: datetime, symbol: str, feed: str
+    forecast: Forecast | None, *, as_of: datetime, symbol: str, feed: str,
+    status: OutcomeStatus = OutcomeStatus.NO_TRIGGER,
 ) -> TracerRun:
     """A minimal valid tracer run carrying ``forecast``."""
     run_id = sha256_hex(f"{symbol}{as_of.isoformat()}{feed}")[:16]
@@ -142,7 +143,8 @@ def make_tracer_run(
         outcome=SignalOutcome(
             symbol=symbol,
             as_of=as_of,
-            status=OutcomeStatus.NO_TRIGGER,
+            status=status,
+            direction=forecast.direction if forecast else None,
             p_up=forecast.p_up if forecast else None,
             rank_score=0.0,
         ),

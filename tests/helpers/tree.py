@@ -7,13 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Run telemetry (wall-clock latency and heartbeat) is outside the byte-identical core.
+TELEMETRY_PREFIX = "runs/telemetry/"
+
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Relative path → bytes of every file under ``root``."""
+    """Relative path → bytes of every file under ``root`` (except run telemetry)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(TELEMETRY_PREFIX)
     }
 
 

@@ -20,6 +20,11 @@ const STALE_FINDINGS = [
     kind: "syntax-check",
     message: /^input type of workflow_dispatch event must be one of .* but got "number"$/,
   },
+  {
+    // The `vars` context (configuration variables, GitHub 2023; actionlint >= 1.6.23).
+    kind: "expression",
+    message: /^undefined variable "vars"\. available variables are .*$/,
+  },
 ];
 
 function isStale(finding) {

@@ -36,6 +36,17 @@ class Cooldown(Bot[Candidate, CooldownConfig]):
             and 0 < (inputs.as_of - p.as_of).total_seconds() < window_secs
         ]
         if not recent:
+            flipped = [
+                p for p in inputs.prior_triggers
+                if p.symbol == inputs.symbol and p.direction is not inputs.direction
+                and 0 < (inputs.as_of - p.as_of).total_seconds() < window_secs
+            ]
+            if flipped:  # passes, but the calls flip-flop inside one window: worth a look
+                return gate(block=False, code="COOLDOWN_REVERSAL",
+                            rationale="no recent repeat, but an opposite call fired inside "
+                            "the window", line="An opposite call fired recently; this one "
+                            "reverses it.", numbers={"recent_triggers": 0.0,
+                                                     "recent_reversals": float(len(flipped))})
             return gate(block=False, code="COOLDOWN_CLEAR", rationale="no recent repeat",
                         line="No recent call in the same direction.",
                         numbers={"recent_triggers": 0.0})

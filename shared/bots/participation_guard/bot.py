@@ -10,7 +10,12 @@ from shared.bots.gate import gate
 from shared.contracts import Authority, Mode
 from shared.contracts.signal import Candidate
 
-__all__ = ["SEARCH_SPACE", "ParticipationGuard", "ParticipationGuardConfig"]
+__all__ = ["NORMAL_PARTICIPATION", "SEARCH_SPACE", "ParticipationGuard",
+           "ParticipationGuardConfig"]
+
+# Participation is recent volume over its normal level (shared.features.signal), so 1.0 is
+# normal volume: a pass below it is flagged (GUARD_PARTICIPATION_THIN), not blocked.
+NORMAL_PARTICIPATION = 1.0
 
 
 class ParticipationGuardConfig(BotConfig):
@@ -31,6 +36,10 @@ class ParticipationGuard(Bot[Candidate, ParticipationGuardConfig]):
     def decide(self, inputs: Candidate) -> BotDecision:
         value = inputs.features.participation
         numbers = {"participation": value, "floor": self.config.min_participation}
+        if self.config.min_participation <= value < NORMAL_PARTICIPATION:
+            return gate(block=False, code="GUARD_PARTICIPATION_THIN",
+                        rationale="participation clears the floor but is below normal volume",
+                        line="Volume clears the floor but is below normal.", numbers=numbers)
         if value >= self.config.min_participation:
             return gate(block=False, code="GUARD_PARTICIPATION_PASS",
                         rationale="volume participation is above the floor",

@@ -35,7 +35,14 @@ class PersistenceGuard(Bot[Candidate, PersistenceGuardConfig]):
     def decide(self, inputs: Candidate) -> BotDecision:
         f = inputs.features
         numbers = {"source_count": float(f.source_count), "window_count": float(f.window_count)}
-        if f.source_count >= self.config.min_sources or f.window_count >= self.config.min_windows:
+        sources = f.source_count >= self.config.min_sources
+        windows = f.window_count >= self.config.min_windows
+        if sources != windows:  # passes on one axis only: worth a look
+            return gate(block=False, code="GUARD_PERSISTENCE_PARTIAL",
+                        rationale="the narrative persists across sources or time, not both",
+                        line="The story persists, but only across "
+                        + ("sources" if sources else "time") + ".", numbers=numbers)
+        if sources or windows:
             return gate(block=False, code="GUARD_PERSISTENCE_PASS",
                         rationale="the narrative persists across sources or time",
                         line="The story persists across sources or over time.",

@@ -81,6 +81,11 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                         "--trades-out", str(tmp_path / "trades.csv")],
         ("backtest", "check-lookahead"): ["backtest", "check-lookahead", "--end",
                                           "2026-01-06T00:00:00Z"],
+        ("backtest", "run"): ["backtest", "run", "--start", "2026-03-01T00:00:00Z",
+                              "--end", "2026-03-02T00:00:00Z", *art],
+        ("data", "check"): ["data", "check", str(bars), "--json"],
+        ("check",): ["check", "--as-of", "2026-03-09T12:00:00Z", "--no-write", *art],
+        ("status",): ["status", "--as-of", "2026-03-09T12:00:00Z", "--json", *art],
     }
 
 

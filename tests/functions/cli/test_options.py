@@ -27,6 +27,10 @@ TIME_OPTIONS = [
     (["simulate"], "--start"),
     (["backtest", "check-lookahead"], "--start"),
     (["backtest", "check-lookahead"], "--end"),
+    (["backtest", "run", "--end", "2025-01-02T00:00:00Z"], "--start"),
+    (["backtest", "run", "--start", "2025-01-01T00:00:00Z"], "--end"),
+    (["check", "--no-alert", "--no-write"], "--as-of"),
+    (["status"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
@@ -139,6 +143,12 @@ def test_unknown_subcommand_is_a_usage_error_on_every_group(name: str) -> None:
         (["eval", "metrics", "--forecasts", "f.csv", "--bins", "0"], "Invalid value for '--bins'"),
         (["study", "--start", "2025-01-02T00:00:00Z", "--end", "2025-01-01T00:00:00Z"],
          "--end must not be before --start"),
+        (["backtest", "run", "--start", "2025-01-02T00:00:00Z", "--end",
+          "2025-01-01T00:00:00Z"], "--end must not be before --start"),
+        (["backtest", "run", "--start", "2025-01-01", "--end", "2025-01-02",
+          "--direction", "short-only"], "Invalid value for '--direction'"),
+        (["backtest", "run", "--start", "2025-01-01", "--end", "2025-01-02",
+          "--fee-bps", "-1"], "Invalid value for '--fee-bps'"),
         (["simulate", "--start", "2025-01-01T00:00:00Z", "--days", "0"],
          "Invalid value for '--days'"),
         (["bots", "record-timeline", "nobody"], "unknown bot"),

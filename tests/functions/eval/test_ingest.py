@@ -18,6 +18,7 @@ from functions.eval.stages import run_ingest
 from shared.contracts import Timeframe
 from shared.errors import TransientProviderError
 from shared.evaluation.records import MarketClaim, MarketResolution
+from shared.evaluation.resolve import ResolverRegistry
 from shared.store.csvfile import read_rows
 from shared.store.layout import EvalPaths
 from tests.helpers.eval_fixtures import (
@@ -36,6 +37,11 @@ FRAMES = {
 }
 
 
+def _on(feed: object) -> ResolverRegistry:
+    """Forecasts recorded on the ``frames`` feed resolve on ``feed``."""
+    return ResolverRegistry.only("frames", feed)  # type: ignore[arg-type]
+
+
 def _write_runs(root: Path, as_ofs: Sequence[datetime]) -> None:
     for as_of in as_ofs:
         for symbol in SYMBOLS:
@@ -51,9 +57,9 @@ def test_run_ingest_twice_adds_nothing(tmp_path: Path) -> None:
     _write_runs(tmp_path, [T0 + timedelta(hours=h) for h in range(0, 48, 6)])
     feed = FrameFeed(FRAMES)
     as_of = T0 + timedelta(days=2)
-    first = run_ingest(tmp_path, as_of=as_of, feed=feed)
+    first = run_ingest(tmp_path, as_of=as_of, resolvers=_on(feed))
     files = _snapshot_files(tmp_path)
-    second = run_ingest(tmp_path, as_of=as_of, feed=feed)
+    second = run_ingest(tmp_path, as_of=as_of, resolvers=_on(feed))
     assert first["resolved_new"] == 10 and first["not_due"] == 6
     assert second["resolved_new"] == 0 and second["already_final"] == 10
     assert _snapshot_files(tmp_path) == files
@@ -62,10 +68,10 @@ def test_run_ingest_twice_adds_nothing(tmp_path: Path) -> None:
 def test_run_ingest_later_run_appends_after_existing_rows(tmp_path: Path) -> None:
     _write_runs(tmp_path, [T0 + timedelta(hours=h) for h in range(0, 48, 6)])
     feed = FrameFeed(FRAMES)
-    run_ingest(tmp_path, as_of=T0 + timedelta(days=1, hours=7), feed=feed)
+    run_ingest(tmp_path, as_of=T0 + timedelta(days=1, hours=7), resolvers=_on(feed))
     paths = EvalPaths(tmp_path)
     before = paths.observations.read_bytes()
-    run_ingest(tmp_path, as_of=T0 + timedelta(days=3), feed=feed)
+    run_ingest(tmp_path, as_of=T0 + timedelta(days=3), resolvers=_on(feed))
     after = paths.observations.read_bytes()
     assert after.startswith(before) and len(after) > len(before)
     ids = [o.forecast_id for o in read_observations(paths.observations)]
@@ -76,12 +82,13 @@ def test_run_ingest_stale_bars_counted_then_resolved_when_they_arrive(tmp_path: 
     _write_runs(tmp_path, [T0])
     as_of = T0 + timedelta(days=2)
     cut = {s: f[f["end"] <= T0 + timedelta(hours=12)] for s, f in FRAMES.items()}
-    first = run_ingest(tmp_path, as_of=as_of, feed=FrameFeed(cut))
+    first = run_ingest(tmp_path, as_of=as_of, resolvers=_on(FrameFeed(cut)))
     paths = EvalPaths(tmp_path)
     assert first["unresolved"] == 2 and first["unresolved_reasons"] == {"stale_data": 2}
     assert [row["reason"] for row in read_rows(paths.unresolved)] == ["stale_data"] * 2
     assert read_observations(paths.observations) == []
-    second = run_ingest(tmp_path, as_of=as_of + timedelta(hours=1), feed=FrameFeed(FRAMES))
+    later = as_of + timedelta(hours=1)
+    second = run_ingest(tmp_path, as_of=later, resolvers=_on(FrameFeed(FRAMES)))
     assert second["resolved_new"] == 2 and second["unresolved"] == 0
     assert read_rows(paths.unresolved) == []
     log = read_rows(paths.ingest_log)
@@ -91,7 +98,7 @@ def test_run_ingest_stale_bars_counted_then_resolved_when_they_arrive(tmp_path: 
 def test_run_ingest_unknown_symbol_counted_as_no_bars(tmp_path: Path) -> None:
     forecast = make_forecast("SOL-USD", T0, 0.4)
     write_run(tmp_path, make_tracer_run(forecast, as_of=T0, symbol="SOL-USD", feed="frames"))
-    summary = run_ingest(tmp_path, as_of=T0 + timedelta(days=2), feed=FrameFeed(FRAMES))
+    summary = run_ingest(tmp_path, as_of=T0 + timedelta(days=2), resolvers=_on(FrameFeed(FRAMES)))
     assert summary["unresolved_reasons"] == {"no_bars": 1}
 
 
@@ -99,7 +106,7 @@ def test_ingest_feed_asked_only_for_bars_closed_by_as_of() -> None:
     feed = FrameFeed(FRAMES)
     claims = [_price_claim(T0)]
     as_of = T0 + timedelta(days=2)
-    ingest(claims, feed=feed, as_of=as_of)
+    ingest(claims, resolvers=_on(feed), as_of=as_of)
     assert len(feed.calls) == 1 and feed.calls[0][2] == as_of
 
 
@@ -121,7 +128,7 @@ class _FailingFeed:
 
 
 def test_ingest_transient_feed_failure_counted_not_raised() -> None:
-    result = ingest([_price_claim(T0)], feed=_FailingFeed(), as_of=T0 + timedelta(days=2))
+    result = ingest([_price_claim(T0)], resolvers=_on(_FailingFeed()), as_of=T0 + timedelta(days=2))
     assert result.observations == ()
     assert result.unresolved_reasons == {"feed_error": 1}
 
@@ -136,7 +143,7 @@ def test_ingest_market_claims_voided_and_counted() -> None:
         "1": MarketResolution("1", True, '["Yes","No"]', '["0.5","0.5"]', close),
     }
     result = ingest(
-        [], feed=FrameFeed({}), as_of=close, market_claims=claims, resolutions=resolutions
+        [], resolvers=_on(FrameFeed({})), as_of=close, market_claims=claims, resolutions=resolutions
     )
     summary = result.summary()
     assert summary["resolved_new"] == 1 and summary["voided_new"] == 1
@@ -145,7 +152,7 @@ def test_ingest_market_claims_voided_and_counted() -> None:
 
 def test_ingest_duplicate_claims_counted_once() -> None:
     claim = _price_claim(T0)
-    result = ingest([claim, claim], feed=FrameFeed(FRAMES), as_of=T0 + timedelta(days=2))
+    result = ingest([claim, claim], resolvers=_on(FrameFeed(FRAMES)), as_of=T0 + timedelta(days=2))
     assert result.duplicates == 1 and len(result.observations) == 1
 
 

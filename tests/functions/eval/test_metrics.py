@@ -13,12 +13,13 @@ from shared.evaluation.records import Observation, ObservationStatus
 from tests.helpers.eval_fixtures import T0
 
 
-def _observation(k: int, *, p: float, y: int | None, market: bool = False) -> Observation:
+def _observation(k: int, *, p: float, y: int | None, market: bool = False,
+                 feed: str = "synthetic", outcome: str = "triggered") -> Observation:
     as_of = T0 + timedelta(hours=k)
     return Observation(
-        forecast_id=f"id-{market}-{k}",
+        forecast_id=f"id-{market}-{feed}-{outcome}-{k}",
         source="polymarket" if market else "tracer_run",
-        feed="synthetic",
+        feed=feed,
         run_id="0123456789abcdef",
         symbol="m1" if market else ("BTC-USD" if k % 2 else "SPY"),
         asset_class="prediction_market" if market else ("crypto" if k % 2 else "etf"),
@@ -40,6 +41,7 @@ def _observation(k: int, *, p: float, y: int | None, market: bool = False) -> Ob
         target_bar_end=None,
         target_close=None,
         resolved_at=as_of + timedelta(hours=24),
+        outcome_status="" if market else outcome,
     )
 
 
@@ -102,7 +104,7 @@ def test_build_snapshot_market_section_voided_counted() -> None:
     assert metrics.verdict_polymarket is not None
     assert metrics.verdict_polymarket.startswith("does not beat market")
     assert {row[0] for row in snapshot.calibration_rows} == {"price", "polymarket"}
-    assert {row[0] for row in snapshot.cohort_rows} == {"price", "polymarket"}
+    assert {row[0] for row in snapshot.cohort_rows} == {"price:synthetic:calls", "polymarket"}
 
 
 def test_build_snapshot_no_observations_says_so() -> None:
@@ -137,3 +139,34 @@ def test_confidence_bucket_fifths(p: float, bucket: str) -> None:
 def test_verdict_undefined_when_outcomes_never_vary() -> None:
     section = {"n": 60, "brier_skill_vs_climatology": None, "ci": {}}
     assert verdict(section).startswith("undefined")
+
+
+def test_feeds_never_pooled_and_the_headline_is_the_live_calls() -> None:
+    rng = np.random.default_rng(9)
+    rows = []
+    for k in range(120):
+        y = int(rng.random() < 0.5)
+        rows.append(_observation(k, p=0.8 if y else 0.2, y=y, feed="live"))  # skilled calls
+        rows.append(_observation(k, p=0.2 if y else 0.8, y=y, feed="replay"))  # anti-skilled
+        rows.append(_observation(k, p=0.2 if y else 0.8, y=y, feed="live", outcome="no_trigger"))
+    metrics = build_snapshot(rows, as_of=AS_OF, kind="daily", n_resamples=100).metrics
+    assert metrics.headline_feed == "live" and metrics.price.n == 120
+    assert metrics.verdict.startswith("beats climatology")
+    assert metrics.by_feed is not None
+    live, replay = metrics.by_feed["live"], metrics.by_feed["replay"]
+    assert (live.calls.n, live.no_call.n, live.suppressed.n) == (120, 120, 0)
+    assert live.outcome_counts == {"no_trigger": 120, "triggered": 120}
+    assert replay.calls.n == 120 and replay.verdict.startswith("does not beat")
+    assert live.no_call.brier is not None and live.no_call.brier > 0.5  # reported apart
+
+
+def test_cohort_rows_are_per_feed_and_outcome_cohort() -> None:
+    rows = [_observation(k, p=0.7, y=k % 2, feed=feed, outcome=outcome)
+            for k in range(20) for feed in ("synthetic", "replay")
+            for outcome in ("triggered", "suppressed", "no_trigger")]
+    snapshot = build_snapshot(rows, as_of=AS_OF, kind="daily", n_resamples=50)
+    sections = {row[0] for row in snapshot.cohort_rows}
+    assert sections == {f"price:{feed}:{cohort}" for feed in ("replay", "synthetic")
+                        for cohort in ("calls", "suppressed", "no_call")}
+    assert snapshot.metrics.headline_feed == "replay"  # equal counts: by name
+    assert snapshot.trend_row["feed"] == "replay" and snapshot.trend_row["n_no_call"] == "20"

@@ -14,8 +14,9 @@ from sklearn.metrics import brier_score_loss
 from functions.cli.eval import group
 from functions.eval.persist import read_observations
 from functions.eval.stages import run_ingest, run_snapshot
-from shared.contracts import Timeframe, format_utc
+from shared.contracts import OutcomeStatus, Timeframe, format_utc
 from shared.evaluation.render import reliability_png, trend_png
+from shared.evaluation.resolve import ResolverRegistry
 from shared.providers.synthetic import SyntheticFeed
 from shared.store.csvfile import read_rows
 from shared.store.layout import EvalPaths
@@ -38,14 +39,15 @@ def _write_week_of_runs(root: Path) -> None:
         as_of = T0 + timedelta(hours=hour)
         for symbol in SYMBOLS:
             forecast = make_forecast(symbol, as_of, momentum_p(history[symbol], as_of))
-            write_run(root, make_tracer_run(forecast, as_of=as_of, symbol=symbol, feed="synthetic"))
+            write_run(root, make_tracer_run(forecast, as_of=as_of, symbol=symbol, feed="synthetic",
+                                            status=OutcomeStatus.TRIGGERED))
 
 
 def _simulate_with_functions(root: Path) -> None:
     feed = SyntheticFeed(seed=SEED)
     for day in range(1, DAYS + 1):
         as_of = T0 + timedelta(days=day)
-        run_ingest(root, as_of=as_of, feed=feed)
+        run_ingest(root, as_of=as_of, resolvers=ResolverRegistry.only("synthetic", feed))
         run_snapshot(root, as_of=as_of, kind="daily")
     run_snapshot(root, as_of=T0 + timedelta(days=DAYS), kind="weekly")
 
@@ -59,7 +61,7 @@ def _simulate_with_cli(root: Path) -> None:
 
     for day in range(1, DAYS + 1):
         stamp = format_utc(T0 + timedelta(days=day))
-        invoke("ingest", "--as-of", stamp, "--feed", "synthetic", "--seed", str(SEED))
+        invoke("ingest", "--as-of", stamp, "--feed", "synthetic")
         invoke("run", "--as-of", stamp)
     invoke("weekly", "--as-of", format_utc(T0 + timedelta(days=DAYS)))
 
@@ -90,7 +92,7 @@ def test_week_resolved_observations_written(week: tuple[Path, Path]) -> None:
 
 
 def test_week_weekly_snapshot_has_both_plots_and_tables(week: tuple[Path, Path]) -> None:
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     names = {p.name for p in folder.iterdir()}
     assert names == {
         "metrics.json",
@@ -113,7 +115,7 @@ def test_week_trend_has_one_row_per_run(week: tuple[Path, Path]) -> None:
 
 
 def test_week_verdict_plain_with_interval_and_synthetic_warning(week: tuple[Path, Path]) -> None:
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["kind"] == "weekly"
     verdict = metrics["verdict"]
@@ -133,7 +135,7 @@ def test_week_first_day_not_yet_meaningful(week: tuple[Path, Path]) -> None:
 
 def test_week_snapshot_brier_matches_sklearn(week: tuple[Path, Path]) -> None:
     observations = read_observations(EvalPaths(week[0]).observations)
-    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS))
+    folder = EvalPaths(week[0]).snapshot(T0 + timedelta(days=DAYS), "weekly")
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     y = np.array([o.y for o in observations])
     p = np.array([o.p for o in observations])

@@ -24,6 +24,15 @@ def test_simulate_two_days_resolves_forecasts_and_writes_snapshots(tmp_path: Pat
                                                   "cohorts.csv", "reliability.png", "trend.png"}
     assert (tmp_path / "eval_runs" / "trend.csv").is_file()
     metrics = json.loads((weekly / "metrics.json").read_text())
-    assert "Brier skill" in metrics["verdict"] and "CI" in metrics["verdict"]
+    # The headline scores the calls alone; the no-call rows are reported apart, per feed.
+    cohorts = metrics["by_feed"]["synthetic"]
+    assert metrics["headline_feed"] == "synthetic"
+    assert sum(cohorts[name]["n"] for name in ("calls", "suppressed", "no_call")) == \
+        doc["observations"]
+    assert metrics["price"]["n"] == cohorts["calls"]["n"]
+    if cohorts["calls"]["n"]:
+        assert "Brier skill" in metrics["verdict"] and "CI" in metrics["verdict"]
+    else:
+        assert metrics["verdict"].startswith("no resolved forecasts yet")
     count, problems = validate_tree(tmp_path)
     assert problems == [], problems[:5]

@@ -29,6 +29,7 @@ from shared.providers.dataset_loaders import (
     load_bars_file,
     load_cryptodatadownload_csv,
     load_yahoo_daily_csv,
+    read_bars,
     read_csv_lines,
 )
 from tests.helpers.data import require_data_dir
@@ -109,7 +110,7 @@ def test_load_cdd_fixes_applied_logged_in_one_line(
         load_cryptodatadownload_csv(_hourly_cdd(tmp_path), timeframe=Timeframe.HOUR)
     (message,) = [r.getMessage() for r in caplog.records]
     assert "swapped on 2 rows" in message
-    assert "dropped 1 partial newest bar" in message
+    assert "'partial newest bar': 1" in message
 
 
 def test_load_cdd_duplicate_start_kept_once(tmp_path: Path) -> None:
@@ -145,14 +146,15 @@ def test_load_cdd_non_number_error_names_file_and_line(tmp_path: Path) -> None:
         load_cryptodatadownload_csv(path, timeframe=Timeframe.HOUR)
 
 
-def test_load_cdd_unix_date_disagree_error_names_line(tmp_path: Path) -> None:
+def test_load_cdd_local_time_date_beside_unix_trusts_unix_and_says_so(tmp_path: Path) -> None:
     rows = [
         _cdd_row(T0 + HOUR, 101.0, 1.0),
         _cdd_row(T0, 100.0, 1.0).replace("00:00:00", "05:00:00"),
     ]
-    path = _write_cdd(tmp_path / "bad.csv", rows)
-    with pytest.raises(ContractViolation, match=rf"{path.name}:4: unix and date disagree"):
-        load_cryptodatadownload_csv(path, timeframe=Timeframe.HOUR)
+    path = _write_cdd(tmp_path / "local.csv", rows)
+    load = read_bars(path, timeframe=Timeframe.HOUR, drop_newest=False)
+    assert load.frame["start"].tolist() == [pd.Timestamp(T0), pd.Timestamp(T0 + HOUR)]
+    assert any("unix trusted" in quirk for quirk in load.quirks)
 
 
 def test_load_cdd_high_below_close_error_names_line(tmp_path: Path) -> None:
@@ -203,7 +205,8 @@ def test_load_yahoo_close_is_close_not_adj_close(tmp_path: Path) -> None:
     ("date", "start", "end"),
     [
         ("2012-01-03", "2012-01-03T14:30:00Z", "2012-01-03T21:00:00Z"),  # EST
-        ("2012-07-03", "2012-07-03T13:30:00Z", "2012-07-03T20:00:00Z"),  # EDT
+        ("2012-07-05", "2012-07-05T13:30:00Z", "2012-07-05T20:00:00Z"),  # EDT
+        ("2012-07-03", "2012-07-03T13:30:00Z", "2012-07-03T17:00:00Z"),  # half day, 13:00
     ],
 )
 def test_load_yahoo_session_times_new_york_open_to_close_in_utc(
@@ -223,7 +226,7 @@ def test_load_yahoo_bad_date_error_names_line(tmp_path: Path) -> None:
     path = _write_yahoo(
         tmp_path / "a.csv", ["2012-01-03,10,12,9,11,8.5,100", "03/01/2012,10,12,9,11,8.5,1"]
     )
-    with pytest.raises(ContractViolation, match=rf"{path.name}:3: Date"):
+    with pytest.raises(ContractViolation, match=rf"{path.name}:3: column 'Date'"):
         load_yahoo_daily_csv(path)
 
 
@@ -264,13 +267,22 @@ def test_load_bars_file_timestamp_csv_end_defaults_to_duration(tmp_path: Path) -
     assert frame["end"].iloc[-1] == pd.Timestamp(T0 + 2 * HOUR)
 
 
-def test_load_bars_file_naive_timestamp_error_names_line(tmp_path: Path) -> None:
+def test_load_bars_file_naive_timestamp_read_as_utc_and_reported(tmp_path: Path) -> None:
     path = tmp_path / "own.csv"
     path.write_text(
         "start,open,high,low,close,volume\n2022-01-01T00:00:00Z,1,1,1,1,0\n"
         "\n2022-01-01T01:00:00,1,1,1,1,0\n"
     )
-    with pytest.raises(ContractViolation, match=rf"{path.name}:4: column 'start'.*timezone"):
+    load = read_bars(path, timeframe=Timeframe.HOUR)
+    assert load.frame["start"].tolist() == [pd.Timestamp(T0), pd.Timestamp(T0 + HOUR)]
+    assert any("without a zone read as UTC" in quirk for quirk in load.quirks)
+
+
+def test_load_bars_file_unreadable_time_error_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "own.csv"
+    path.write_text("start,open,high,low,close,volume\n2022-01-01T00:00:00Z,1,1,1,1,0\n"
+                    "\nyesterday,1,1,1,1,0\n")
+    with pytest.raises(ContractViolation, match=rf"{path.name}:4: column 'start' is not a time"):
         load_bars_file(path, timeframe=Timeframe.HOUR)
 
 
@@ -557,9 +569,11 @@ def test_dataset_narratives_many_symbols_sorted_without_repeats(tmp_path: Path) 
     assert [n.narrative_id for n in found] == ["n0001", "n0002", "n0000"]
 
 
-def test_dataset_narratives_without_news_files_raises_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no news files"):
-        _feed(tmp_path).narratives(["BTC-USD"], start=T0, end=T0 + HOUR)
+def test_dataset_without_news_files_is_bars_only_with_no_narratives(tmp_path: Path) -> None:
+    feed = _feed(tmp_path)
+    assert feed.bars_only
+    assert feed.narratives(["BTC-USD"], start=T0, end=T0 + HOUR) == []
+    assert feed.news_range(["BTC-USD"]) is None
 
 
 @settings(max_examples=40, deadline=None)
@@ -678,7 +692,8 @@ def test_real_yahoo_files_match_source_md(
     assert len(frame) == rows
     assert frame["start"].dt.strftime("%Y-%m-%d").iloc[[0, -1]].tolist() == [first, last]
     assert set(frame["start"].dt.strftime("%H:%M")) == {"13:30", "14:30"}
-    assert (frame["end"] - frame["start"] == pd.Timedelta(hours=6, minutes=30)).all()
+    lengths = set(frame["end"] - frame["start"])  # XNYS sessions: full days and half days
+    assert lengths == {pd.Timedelta(hours=6, minutes=30), pd.Timedelta(hours=3, minutes=30)}
 
 
 @pytest.mark.shared_data

@@ -87,9 +87,14 @@ def test_committed_board_matches_the_tree(board_here: dict[str, BotBoard]) -> No
 
 
 def test_absent_sources_score_zero_with_the_reason(board_here: dict[str, BotBoard]) -> None:
+    # No telemetry, drill, dashboard or CI result is committed yet; alerts are wired
+    # (config/alerts.yaml); the promotion history of every bot skips the gates.
     for row in board_here.values():
-        assert row.score("runtime") == 0
-        assert all(not i.passed and i.evidence for i in row.items["runtime"])
+        runtime = {i.number: i for i in row.items["runtime"]}
+        assert runtime[7].passed and "config/alerts.yaml" in runtime[7].evidence
+        assert all(not i.passed and i.evidence for n, i in runtime.items() if n != 7)
+        assert not row.items["impl"][14].passed
+        assert "ci/last_result.json is absent" in row.items["impl"][14].evidence
         reference = row.items["backtest"][3]
         assert not reference.passed and "no optimizer reference run" in reference.evidence
 

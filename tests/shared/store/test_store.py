@@ -77,11 +77,12 @@ def test_layout_paths() -> None:
     assert run_file == "universe_runs/2026-11-20/" + "cd" * 8 + ".json"
     assert (layout.shard_partial_path(AS_OF, "ef" * 8, 2, 3)
             == "universe_runs/_shards/20261120T120000Z-" + "ef" * 8 + "/shard-2-of-3.json")
-    assert layout.eval_snapshot_dir(AS_OF) == "eval_runs/20261120T120000Z"
+    assert layout.eval_snapshot_dir(AS_OF) == "eval_runs/daily/20261120T120000Z"
+    assert layout.eval_snapshot_dir(AS_OF, "weekly") == "eval_runs/weekly/20261120T120000Z"
     assert layout.UNIVERSE_METRICS == "universe_runs/metrics.csv"
     paths = layout.EvalPaths(Path("/a"))
     assert paths.observations == Path("/a/eval_runs/observations.csv")
-    assert paths.snapshot(AS_OF) == Path("/a/eval_runs/20261120T120000Z")
+    assert paths.snapshot(AS_OF) == Path("/a/eval_runs/daily/20261120T120000Z")
 
 
 def test_days_between_covers_every_folder_of_a_window() -> None:

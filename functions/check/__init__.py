@@ -1,0 +1,1 @@
+"""The self-check stage (``tb check``): run every check, write the report, alert."""
