@@ -61,21 +61,27 @@ class Decided:
 
     __slots__ = ("status", "direction", "reason_codes", "forecast", "_build", "_made")
 
-    def __init__(self, status: OutcomeStatus, direction: Direction | None,
-                 reason_codes: tuple[str, ...], forecast: Forecast | None,
-                 build: Callable[[], tuple[SignalOutcome, tuple[ReportEnvelope, ...]]]) -> None:
-        self.status, self.direction, self.reason_codes = status, direction, reason_codes
-        self.forecast = forecast
+    def __init__(self, outcome: SignalOutcome, envelopes: tuple[ReportEnvelope, ...],
+                 forecast: Forecast | None) -> None:
+        """A decision whose records are already built."""
+        self.status, self.direction = outcome.status, outcome.direction
+        self.reason_codes, self.forecast = outcome.reason_codes, forecast
         self._build: Callable[[], tuple[SignalOutcome, tuple[ReportEnvelope, ...]]] | None = \
-            build
-        self._made: tuple[SignalOutcome, tuple[ReportEnvelope, ...]] | None = None
+            None
+        self._made: tuple[SignalOutcome, tuple[ReportEnvelope, ...]] | None = (
+            outcome, tuple(envelopes))
 
     @classmethod
-    def of(cls, outcome: SignalOutcome, envelopes: tuple[ReportEnvelope, ...],
-           forecast: Forecast | None) -> Decided:
-        """A decision whose records are already built."""
-        return cls(outcome.status, outcome.direction, outcome.reason_codes, forecast,
-                   lambda: (outcome, envelopes))
+    def deferred(cls, status: OutcomeStatus, direction: Direction | None,
+                 reason_codes: tuple[str, ...], forecast: Forecast | None,
+                 build: Callable[[], tuple[SignalOutcome, tuple[ReportEnvelope, ...]]]
+                 ) -> Decided:
+        """A decision whose outcome and envelopes ``build`` makes on first read (their
+        status, direction and reason codes are these)."""
+        decided = cls.__new__(cls)
+        decided.status, decided.direction, decided.reason_codes = status, direction, reason_codes
+        decided.forecast, decided._build, decided._made = forecast, build, None
+        return decided
 
     def _records(self) -> tuple[SignalOutcome, tuple[ReportEnvelope, ...]]:
         if self._made is None:
@@ -207,7 +213,7 @@ class SignalEngine:
         """A failed decision (no bars, provider down, stale data) with its envelope."""
         envelope = self.runners[BotName.DIVERGENCE].fail(code, rationale, as_of=as_of,
                                                          symbol=symbol, codes=codes)
-        return Decided.of(
+        return Decided(
             SignalOutcome(symbol=symbol, as_of=as_of, status=OutcomeStatus.FAILED, rank_score=0.0,
                           reason_codes=envelope.reason_codes),
             (envelope,),
@@ -256,7 +262,7 @@ class SignalEngine:
             )
             return outcome, tuple(run.envelope for run in runs)
 
-        return Decided(status, direction, codes, forecast, build)
+        return Decided.deferred(status, direction, codes, forecast, build)
 
 
 def _candidate(features: SignalFeatures, forecast: Forecast, reading: DivergenceReading,
