@@ -87,13 +87,13 @@ def run_study(job: SymbolJob, *, start: datetime, end: datetime,
         if decision.decided is None:  # stale: not decided, counted with the failures
             result.failed.update((decision.reason_code,))
             continue
-        outcome = decision.decided.outcome
-        if outcome.status is OutcomeStatus.TRIGGERED and outcome.direction is not None:
-            result.triggers.append((walked.as_of, outcome.direction))
-        elif outcome.status is OutcomeStatus.SUPPRESSED:
-            result.suppressed.update(outcome.reason_codes)
-        elif outcome.status is OutcomeStatus.FAILED:
-            result.failed.update(outcome.reason_codes)
+        decided = decision.decided  # the outcome's status, direction and codes (not built)
+        if decided.status is OutcomeStatus.TRIGGERED and decided.direction is not None:
+            result.triggers.append((walked.as_of, decided.direction))
+        elif decided.status is OutcomeStatus.SUPPRESSED:
+            result.suppressed.update(decided.reason_codes)
+        elif decided.status is OutcomeStatus.FAILED:
+            result.failed.update(decided.reason_codes)
     # Intraday bars end on the poll grid: a close counts only at its bar's exact end. Daily
     # bars end at a session's close, off the grid: the close known at t is the newest one
     # closed by t, within the freshness limit (the same age a decision accepts).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ from shared.config import config_digest
 from shared.contracts import (
     Decision,
     EnvelopeStatus,
+    Evidence,
+    Forecast,
     Mode,
     ReportEnvelope,
     canonical_json,
@@ -36,7 +38,7 @@ from shared.contracts import (
 from shared.errors import ConfigError
 from shared.reason_codes import ReasonCodeRegistry
 
-__all__ = ["BotRunner", "is_effective"]
+__all__ = ["BotRun", "BotRunner", "is_effective"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +83,30 @@ class BotRunner:
         self, inputs: BaseModel | Mapping[str, Any], *, as_of: datetime, symbol: str | None
     ) -> ReportEnvelope:
         """Decide on ``inputs`` (a model or a raw mapping to validate)."""
+        return self.decide(inputs, as_of=as_of, symbol=symbol).envelope
+
+    def decide(
+        self, inputs: BaseModel | Mapping[str, Any], *, as_of: datetime, symbol: str | None
+    ) -> BotRun:
+        """:meth:`run`, with the envelope built when it is first read: the decision, the
+        registry check and the counters happen now; the envelope (the digest of the inputs,
+        the model) only if someone reads it, as a walk over years mostly does not. A timed
+        or metered runner digests inside the timing and builds the envelope at once, as
+        :meth:`run` always did (its meter observes every envelope)."""
         clock = self.timer or (self.meter.clock if self.meter is not None else None)
         started = clock() if clock else None
-        raw = inputs.model_dump(mode="json") if isinstance(inputs, BaseModel) else inputs
-        inputs_digest = sha256_hex(canonical_json(raw))[:16]
+        digest = _inputs_digest(inputs) if started is not None else None
         result = self._decide(inputs)
         measured = None
         if started is not None and clock is not None:
             measured = round((clock() - started) * 1000.0, 3)
             self.latency_ms_total += measured
-        return self._envelope(result, as_of=as_of, symbol=symbol, inputs_digest=inputs_digest,
-                              latency_ms=measured if self.timer else None, measured_ms=measured)
+        self._count(result)
+        run = BotRun(self, result, inputs, as_of, symbol, measured if self.timer else None,
+                     digest)
+        if self.meter is not None:
+            self.meter.observe(run.envelope, measured)
+        return run
 
     def fail(
         self,
@@ -108,18 +123,25 @@ class BotRunner:
         failure = BotDecision(decision=Decision.ABSTAIN, status=EnvelopeStatus.FAILED,
                               reason_codes=reason_codes, rationale=rationale[:500])
         digest = sha256_hex(canonical_json({"failure": reason_codes}))[:16]
-        return self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
+        self._count(failure)
+        envelope = self._envelope(failure, as_of=as_of, symbol=symbol, inputs_digest=digest)
+        if self.meter is not None:
+            self.meter.observe(envelope, None)
+        return envelope
 
-    def _envelope(self, result: BotDecision, *, as_of: datetime, symbol: str | None,
-                  inputs_digest: str, latency_ms: float | None = None,
-                  measured_ms: float | None = None) -> ReportEnvelope:
-        # The one place envelopes are built: registry check, counters, effectiveness.
+    def _count(self, result: BotDecision) -> None:
+        # Every decision is checked and counted when it is made, whether or not its
+        # envelope is ever built.
         self.registry.check(result.reason_codes)
         self.decisions_total += 1
         if result.status is EnvelopeStatus.FAILED:
             self.errors_total += 1
+
+    def _envelope(self, result: BotDecision, *, as_of: datetime, symbol: str | None,
+                  inputs_digest: str, latency_ms: float | None = None) -> ReportEnvelope:
+        # The one place envelopes are built (counted by _count).
         bot = self.bot
-        envelope = ReportEnvelope(
+        return ReportEnvelope(
             bot=bot.name,
             bot_version=bot.version,
             authority=bot.authority,
@@ -139,9 +161,6 @@ class BotRunner:
             evidence=result.evidence,
             numbers=_all_numbers(result),
         )
-        if self.meter is not None:
-            self.meter.observe(envelope, measured_ms)
-        return envelope
 
     def _decide(self, inputs: BaseModel | Mapping[str, Any]) -> BotDecision:
         bot = self.bot
@@ -179,6 +198,63 @@ class BotRunner:
                 f"{bot.name} ({bot.authority.value}) may not {result.decision.value}",
             )
         return result
+
+
+@dataclass
+class BotRun:
+    """One decision of a runner: what the envelope says, readable without building it;
+    :attr:`envelope` builds it (once) on first read."""
+
+    runner: BotRunner
+    result: BotDecision
+    inputs: BaseModel | Mapping[str, Any]
+    as_of: datetime
+    symbol: str | None
+    latency_ms: float | None
+    inputs_digest: str | None = None
+    _envelope: ReportEnvelope | None = field(default=None, init=False, repr=False)
+
+    @property
+    def decision(self) -> Decision:
+        return self.result.decision
+
+    @property
+    def status(self) -> EnvelopeStatus:
+        return self.result.status
+
+    @property
+    def reason_codes(self) -> tuple[str, ...]:
+        return self.result.reason_codes
+
+    @property
+    def forecast(self) -> Forecast | None:
+        return self.result.forecast
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return self.result.evidence
+
+    @property
+    def effective(self) -> bool:
+        return is_effective(self.runner.mode, self.result.decision)
+
+    @property
+    def numbers(self) -> dict[str, float]:
+        return _all_numbers(self.result)
+
+    @property
+    def envelope(self) -> ReportEnvelope:
+        if self._envelope is None:
+            digest = self.inputs_digest or _inputs_digest(self.inputs)
+            self._envelope = self.runner._envelope(
+                self.result, as_of=self.as_of, symbol=self.symbol, inputs_digest=digest,
+                latency_ms=self.latency_ms)
+        return self._envelope
+
+
+def _inputs_digest(inputs: BaseModel | Mapping[str, Any]) -> str:
+    raw = inputs.model_dump(mode="json") if isinstance(inputs, BaseModel) else inputs
+    return sha256_hex(canonical_json(raw))[:16]
 
 
 def _all_numbers(result: BotDecision) -> dict[str, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -69,10 +70,84 @@ def canonical_json(value: Any) -> str:
     """Serialize to diff-friendly JSON: sorted keys, 2-space indent, trailing newline.
 
     Pydantic models (also nested in dicts and lists) are dumped in JSON mode first, so
-    datetimes become UTC ISO strings.
+    datetimes become UTC ISO strings. The text is ``json.dumps(value, sort_keys=True,
+    indent=2, ensure_ascii=False, allow_nan=False)``'s, to the byte; it is built by
+    :func:`_indented` because the standard library's indenting encoder is pure Python and
+    this runs for every bot input (its digest) of every decision.
     """
     value = to_jsonable_python(value)
-    return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        return _indented(value, "\n") + "\n"
+    except _Unusual:
+        return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False,
+                          allow_nan=False) + "\n"
+
+
+class _Unusual(Exception):
+    """A value :func:`_indented` leaves to ``json.dumps`` (non-string keys, other types)."""
+
+
+_encode_string = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+
+
+def _indented(value: Any, newline: str) -> str:
+    # json's _make_iterencode with indent=2, sort_keys=True, allow_nan=False, for the types
+    # to_jsonable_python returns; scalars are written exactly as that encoder writes them.
+    kind = type(value)
+    if kind is float:
+        return _float(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, dict):
+        return _indented_dict(value, newline)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([_indented(v, inner) for v in value]) \
+            + newline + "]"
+    return _scalar(value)
+
+
+def _indented_dict(value: dict[Any, Any], newline: str) -> str:
+    if not value:
+        return "{}"
+    inner = newline + "  "
+    parts = []
+    for key in sorted(value):
+        if type(key) is not str:
+            raise _Unusual
+        item = value[key]
+        kind = type(item)  # the flat cases inline: a bot's input is mostly scalars
+        text = (_float(item) if kind is float else _encode_string(item) if kind is str
+                else int.__repr__(item) if kind is int else _indented(item, inner))
+        parts.append(_encode_string(key) + ": " + text)
+    return "{" + inner + ("," + inner).join(parts) + newline + "}"
+
+
+def _scalar(value: Any) -> str:
+    # None, booleans, and subclasses of str, int and float, as json writes them.
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return _float(value)
+    raise _Unusual
+
+
+def _float(value: float) -> str:
+    if value != value or value == math.inf or value == -math.inf:
+        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+    return float.__repr__(value)
 
 
 def sha256_hex(data: str | bytes) -> str:

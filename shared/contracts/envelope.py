@@ -30,7 +30,10 @@ class Authority(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Authority).index(self)
+        return _AUTHORITY_RANK[self]
+
+
+_AUTHORITY_RANK = {authority: rank for rank, authority in enumerate(Authority)}
 
 
 class Mode(StrEnum):

@@ -31,7 +31,12 @@ from shared.contracts import (
     validate_bars_frame,
 )
 from shared.errors import ConfigError, ContractViolation, PipelineError, ProviderError
-from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
+from shared.features.signal import (
+    PreparedBars,
+    PreparedNarratives,
+    epoch_ns,
+    prepare_narratives,
+)
 from shared.pipeline.sources import EventKind, HealthEvent, Sources
 from shared.sentiment.base import SentimentScorer
 from shared.signal.config import BotSettings, SignalConfig
@@ -162,7 +167,7 @@ def decide_at(job: SymbolJob, as_of: datetime, bars: PreparedBars, news: Prepare
     arrays themselves (published and fetched by ``as_of``)."""
     bars = bars.between(as_of - timedelta(hours=job.history_hours), as_of)
     available = bars.available(as_of)
-    newest = (pd.Timestamp(int(bars.end_ns[available - 1]), tz="UTC") if available else None)
+    newest = int(bars.end_ns[available - 1]) if available else None
     try:
         _check_session(job, as_of)
         _check_fresh(job, as_of, newest)
@@ -196,14 +201,17 @@ def max_bar_age(job: SymbolJob) -> timedelta:
     return job.max_bar_age_hours * job.timeframe.duration
 
 
-def _check_fresh(job: SymbolJob, as_of: datetime, newest: pd.Timestamp | None) -> None:
-    limit = pd.Timestamp(as_of) - pd.Timedelta(max_bar_age(job))
-    if newest is not None and newest < limit:
+def _check_fresh(job: SymbolJob, as_of: datetime, newest_ns: int | None) -> None:
+    """``newest_ns``: the end of the newest closed bar, in nanoseconds since the epoch."""
+    age = max_bar_age(job)
+    limit = epoch_ns(as_of) - ((age.days * 86_400 + age.seconds) * 1_000_000_000
+                               + age.microseconds * 1_000)
+    if newest_ns is not None and newest_ns < limit:
         raise _Halt(DecisionState.STALE, "DATA_STALE", STALE_DETAIL)
 
 
-def _newest_end(bars: pd.DataFrame) -> pd.Timestamp | None:
-    return bars["end"].iloc[-1] if len(bars) else None
+def _newest_end(bars: pd.DataFrame) -> int | None:
+    return int(pd.Timestamp(bars["end"].iloc[-1]).as_unit("ns").value) if len(bars) else None
 
 
 def _fetch_bars(job: SymbolJob, as_of: datetime, sources: Sources,

@@ -24,7 +24,12 @@ from shared.contracts import (
     validate_bars_frame,
 )
 from shared.errors import ConfigError
-from shared.features.signal import PreparedBars, PreparedNarratives, prepare_narratives
+from shared.features.signal import (
+    PreparedBars,
+    PreparedNarratives,
+    epoch_ns,
+    prepare_narratives,
+)
 from shared.pipeline.decide import (
     SymbolDecision,
     SymbolJob,
@@ -91,15 +96,21 @@ def fetch_period(job: SymbolJob, start: datetime, end: datetime, sources: Source
 
 
 def walk(job: SymbolJob, times: Iterable[datetime], period: Period) -> Iterator[WalkStep]:
-    """Decide at each time (ascending), carrying the walk's own triggers forward."""
+    """Decide at each time (ascending), carrying the walk's own triggers forward.
+
+    The narrative features of all the times are computed first, in one pass over the
+    period's headlines (each decision then reads its own; see
+    :meth:`~shared.features.signal.PreparedNarratives.precompute`)."""
+    times = list(times)
+    period.news.precompute([epoch_ns(t) for t in times], job.signal.features)
     window = prior_window(job.engine.bots)
     prior: list[PriorTrigger] = list(job.prior_triggers)
     for t in times:
         visible = [p for p in prior if t - window <= p.as_of < t]
         decision = decide_at(job, t, period.bars, period.news, visible)
         yield WalkStep(t, decision)
-        outcome = decision.decided.outcome if decision.decided is not None else None
-        if (outcome is not None and outcome.status is OutcomeStatus.TRIGGERED
-                and outcome.direction is not None):
-            prior.append(PriorTrigger(symbol=job.symbol, direction=outcome.direction, as_of=t))
+        decided = decision.decided  # its status and direction: no records are built here
+        if (decided is not None and decided.status is OutcomeStatus.TRIGGERED
+                and decided.direction is not None):
+            prior.append(PriorTrigger(symbol=job.symbol, direction=decided.direction, as_of=t))
             prior = [p for p in prior if t - p.as_of < window]

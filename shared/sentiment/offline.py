@@ -58,8 +58,16 @@ class OfflineScorer:
         self._vader = _finance_vader()
 
     def score(self, texts: Sequence[str]) -> list[SentimentScore]:
-        """Score each text, in input order."""
-        return [self.score_one(text) for text in texts]
+        """Score each text, in input order; a text repeated in the batch is scored once (the
+        score is a pure function of the text; a feed re-tells the same headlines a lot)."""
+        scored: dict[str, SentimentScore] = {}
+        out = []
+        for text in texts:
+            score = scored.get(text)
+            if score is None:
+                score = scored[text] = self.score_one(text)
+            out.append(score)
+        return out
 
     def score_one(self, text: str) -> SentimentScore:
         """Score one text. An empty text is neutral with polarity 0 and confidence 0."""

@@ -18,13 +18,12 @@ stateless; repeats after a gap are the cooldown's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.bots.divergence import DivergenceReading
 from shared.bots.meter import Meter
 from shared.bots.registry import BOTS, GUARDS, BotName
-from shared.bots.runner import BotRunner, is_effective
+from shared.bots.runner import BotRun, BotRunner, is_effective
 from shared.config import config_digest
 from shared.contracts import (
     BotMetrics,
@@ -51,11 +50,64 @@ from shared.signal.config import BotSettings, SignalConfig
 __all__ = ["Decided", "SignalEngine"]
 
 
-@dataclass(frozen=True)
 class Decided:
-    outcome: SignalOutcome
-    envelopes: tuple[ReportEnvelope, ...]
-    forecast: Forecast | None
+    """The engine's decision: ``outcome``, the bots' ``envelopes`` and the ``forecast``.
+
+    ``status``, ``direction`` and ``reason_codes`` (the outcome's) are known at once; the
+    outcome and the envelopes (models, with the digest of each bot's inputs) are built on
+    first read, from the bots' decisions already made, so a walk over years that reads
+    only what was decided does not pay for records it never keeps. Equal when the
+    outcome, envelopes and forecast are equal."""
+
+    __slots__ = ("status", "direction", "reason_codes", "forecast", "_build", "_made")
+
+    def __init__(self, outcome: SignalOutcome, envelopes: tuple[ReportEnvelope, ...],
+                 forecast: Forecast | None) -> None:
+        """A decision whose records are already built."""
+        self.status, self.direction = outcome.status, outcome.direction
+        self.reason_codes, self.forecast = outcome.reason_codes, forecast
+        self._build: Callable[[], tuple[SignalOutcome, tuple[ReportEnvelope, ...]]] | None = \
+            None
+        self._made: tuple[SignalOutcome, tuple[ReportEnvelope, ...]] | None = (
+            outcome, tuple(envelopes))
+
+    @classmethod
+    def deferred(cls, status: OutcomeStatus, direction: Direction | None,
+                 reason_codes: tuple[str, ...], forecast: Forecast | None,
+                 build: Callable[[], tuple[SignalOutcome, tuple[ReportEnvelope, ...]]]
+                 ) -> Decided:
+        """A decision whose outcome and envelopes ``build`` makes on first read (their
+        status, direction and reason codes are these)."""
+        decided = cls.__new__(cls)
+        decided.status, decided.direction, decided.reason_codes = status, direction, reason_codes
+        decided.forecast, decided._build, decided._made = forecast, build, None
+        return decided
+
+    def _records(self) -> tuple[SignalOutcome, tuple[ReportEnvelope, ...]]:
+        if self._made is None:
+            assert self._build is not None
+            self._made, self._build = self._build(), None
+        return self._made
+
+    @property
+    def outcome(self) -> SignalOutcome:
+        return self._records()[0]
+
+    @property
+    def envelopes(self) -> tuple[ReportEnvelope, ...]:
+        return self._records()[1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decided):
+            return NotImplemented
+        return (self.outcome, self.envelopes, self.forecast) == (
+            other.outcome, other.envelopes, other.forecast)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache, compared by value
+
+    def __repr__(self) -> str:
+        return (f"Decided(status={self.status.value!r}, direction={self.direction!r}, "
+                f"reason_codes={self.reason_codes!r})")
 
 
 # Bots the engine does not run: the execution bot acts on the engine's outcome, after it, in
@@ -105,39 +157,39 @@ class SignalEngine:
             features = compute_features(symbol, as_of, bars, news, params)
         except ValueError as e:
             return self.fail(symbol, as_of, "DATA_INSUFFICIENT_BARS", str(e))
-        div = self.runners[BotName.DIVERGENCE].run(features, as_of=as_of, symbol=symbol)
-        envelopes = [div]
+        div = self.runners[BotName.DIVERGENCE].decide(features, as_of=as_of, symbol=symbol)
+        runs = [div]
         reading = DivergenceReading.of(div.numbers)
         forecast = div.forecast
         if div.status is not EnvelopeStatus.OK or forecast is None or reading is None:
             return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER if div.status is
-                                 EnvelopeStatus.OK else OutcomeStatus.FAILED, div, envelopes,
+                                 EnvelopeStatus.OK else OutcomeStatus.FAILED, runs,
                                  forecast, reading, div.reason_codes)
         if div.decision is not Decision.TRIGGER:
-            return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER, div, envelopes,
+            return self._outcome(symbol, as_of, OutcomeStatus.NO_TRIGGER, runs,
                                  forecast, reading, div.reason_codes)
         candidate = _candidate(features, forecast, reading, prior_triggers)
         blocks: list[str] = []
         for name in GUARDS:
-            guard = self.runners[name].run(candidate, as_of=as_of, symbol=symbol)
-            envelopes.append(guard)
+            guard = self.runners[name].decide(candidate, as_of=as_of, symbol=symbol)
+            runs.append(guard)
             if guard.decision is Decision.BLOCK and guard.effective:
                 blocks.extend(guard.reason_codes)
             elif guard.status is EnvelopeStatus.FAILED and self.bots.mode(name) is Mode.ENFORCED:
                 blocks.extend(guard.reason_codes)  # an enforced gate that fails holds the trigger
         if not div.effective:
-            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, runs,
                                  forecast, reading, ("DIV_NOT_EFFECTIVE", *blocks))
         if blocks:
-            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, runs,
                                  forecast, reading, tuple(blocks))
         if self._held_before(symbol, as_of, bars, news, forecast.direction):
-            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, div, envelopes,
+            return self._outcome(symbol, as_of, OutcomeStatus.SUPPRESSED, runs,
                                  forecast, reading, ("SIGNAL_ALREADY_ACTIVE",))
-        sizing = self.runners[BotName.SIZING].run(candidate, as_of=as_of, symbol=symbol)
-        envelopes.append(sizing)
+        sizing = self.runners[BotName.SIZING].decide(candidate, as_of=as_of, symbol=symbol)
+        runs.append(sizing)
         size = sizing.numbers.get("target_size") if sizing.status is EnvelopeStatus.OK else None
-        return self._outcome(symbol, as_of, OutcomeStatus.TRIGGERED, div, envelopes, forecast,
+        return self._outcome(symbol, as_of, OutcomeStatus.TRIGGERED, runs, forecast,
                              reading, (), size=size)
 
     def _held_before(self, symbol: str, as_of: datetime, bars: PreparedBars,
@@ -191,30 +243,33 @@ class SignalEngine:
         symbol: str,
         as_of: datetime,
         status: OutcomeStatus,
-        div: ReportEnvelope,
-        envelopes: list[ReportEnvelope],
+        runs: list[BotRun],
         forecast: Forecast | None,
         reading: DivergenceReading | None,
         codes: tuple[str, ...],
         size: float | None = None,
     ) -> Decided:
-        evidence: list[Evidence] = list(div.evidence)
-        for envelope in envelopes[1:]:
-            if status is OutcomeStatus.TRIGGERED or envelope.decision is Decision.BLOCK:
-                evidence.extend(envelope.evidence)
         direction = forecast.direction if forecast and forecast.direction is not Direction.FLAT \
             else None
-        outcome = SignalOutcome(
-            symbol=symbol, as_of=as_of, status=status, direction=direction,
-            p_up=forecast.p_up if forecast else None,
-            strength=forecast.strength if forecast else None,
-            confidence=confidence_word(forecast.strength) if forecast else None,
-            divergence=reading.divergence if reading else None, target_size=size,
-            rank_score=reading.rank if reading else 0.0,
-            reason_codes=codes, evidence_lines=tuple(e.line for e in evidence),
-            evidence=tuple(evidence),
-        )
-        return Decided(outcome, tuple(envelopes), forecast)
+
+        def build() -> tuple[SignalOutcome, tuple[ReportEnvelope, ...]]:
+            evidence: list[Evidence] = list(runs[0].evidence)
+            for run in runs[1:]:
+                if status is OutcomeStatus.TRIGGERED or run.decision is Decision.BLOCK:
+                    evidence.extend(run.evidence)
+            outcome = SignalOutcome(
+                symbol=symbol, as_of=as_of, status=status, direction=direction,
+                p_up=forecast.p_up if forecast else None,
+                strength=forecast.strength if forecast else None,
+                confidence=confidence_word(forecast.strength) if forecast else None,
+                divergence=reading.divergence if reading else None, target_size=size,
+                rank_score=reading.rank if reading else 0.0,
+                reason_codes=codes, evidence_lines=tuple(e.line for e in evidence),
+                evidence=tuple(evidence),
+            )
+            return outcome, tuple(run.envelope for run in runs)
+
+        return Decided.deferred(status, direction, codes, forecast, build)
 
 
 def _candidate(features: SignalFeatures, forecast: Forecast, reading: DivergenceReading,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.contracts import (
@@ -129,6 +132,25 @@ def test_manifest_degraded_flag_must_match_reasons() -> None:
 def test_canonical_json_is_sorted_indented_and_newline_terminated() -> None:
     text = canonical_json({"b": 1, "a": T0})
     assert text == '{\n  "a": "2026-03-02T14:00:00Z",\n  "b": 1\n}\n'
+
+
+_JSON_SCALARS = (st.none() | st.booleans() | st.integers()
+                 | st.floats(allow_nan=False, allow_infinity=False) | st.text())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.recursive(_JSON_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(), inner, max_size=5), max_leaves=25))
+def test_canonical_json_is_the_standard_encoders_bytes(value: object) -> None:
+    # canonical_json builds the text itself (the stdlib's indenting encoder is pure Python
+    # and slow); every digest depends on these bytes being json.dumps's.
+    assert canonical_json(value) == json.dumps(value, sort_keys=True, indent=2,
+                                               ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def test_canonical_json_refuses_what_json_refuses() -> None:
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        canonical_json({"a": [1.0, float("nan")]})
 
 
 def test_schemas_directory_matches_generated_schemas() -> None:
