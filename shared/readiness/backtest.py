@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from shared.contracts import ReportEnvelope
+from shared.bots.base import search_space as generated_space
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import search_space
 
@@ -54,24 +55,20 @@ def _space(tree: Tree, name: str) -> tuple[bool, str]:
     bot = tree.bot_class(name)
     space = search_space(bot)
     if space is None:
-        return False, f"{bot.__module__} exports no SEARCH_SPACE"
+        return False, f"{bot.__module__} exports no generated SEARCH_SPACE"
+    generated = generated_space(bot.config_model)
     params = list(bot.config_model.model_fields)
     missing = [p for p in params if p not in space]
     unknown = [p for p in space if p not in params]
-    bad = []
-    thresholds = bot.hard_thresholds()
-    for param, (low, high, step) in space.items():
-        if not (low < high and step > 0):
-            bad.append(f"{param}: range ({low:g}, {high:g}, step {step:g})")
-        bound = thresholds.get(param)
-        if bound is not None and ((bound.low is not None and low < bound.low)
-                                  or (bound.high is not None and high > bound.high)):
-            bad.append(f"{param}: ({low:g}, {high:g}) leaves its hard range {bound}")
-    if missing or unknown or bad:
-        parts = ([f"missing {missing}"] if missing else []) + (
-            [f"unknown {unknown}"] if unknown else []) + bad
+    drift = [p for p in space if p in generated and space[p] != generated[p]]
+    bad = [f"{p}: range ({r.low:g}, {r.high:g})" for p, r in space.items() if not r.low < r.high]
+    if missing or unknown or drift or bad:
+        parts = ([f"missing {missing} (give each a ge/le bound)"] if missing else []) + (
+            [f"unknown {unknown}"] if unknown else []) + (
+            [f"not the config bounds {drift}"] if drift else []) + bad
         return False, f"{bot.__module__}.SEARCH_SPACE: " + "; ".join(parts)
-    return True, f"{bot.__module__}.SEARCH_SPACE: {len(space)} parameters with range and step"
+    return True, (f"{bot.__module__}.SEARCH_SPACE: all {len(space)} parameters, generated "
+                  "from the config bounds")
 
 
 def _reference(tree: Tree, name: str) -> tuple[bool, str]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, PositiveInt
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.contracts import (
     Authority,
     Decision,
@@ -34,7 +34,6 @@ from shared.contracts import (
 )
 
 __all__ = [
-    "NOT_TUNED",
     "SEARCH_SPACE",
     "DivergenceBot",
     "DivergenceConfig",
@@ -56,23 +55,9 @@ class DivergenceConfig(BotConfig):
     logistic_slope: float = Field(default=0.5, ge=0.0, le=10.0)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
-    "divergence_threshold": (0.2, 1.2, 0.1),
-    "min_narrative_mass": (0.0, 2.0, 0.1),
-    "min_narrative_score": (0.1, 0.8, 0.05),
-    "move_scale_z": (0.5, 3.0, 0.25),
-    "hard_max_move_z": (3.0, 10.0, 1.0),
-    "logistic_intercept": (-1.0, 1.0, 0.1),
-    "logistic_slope": (0.2, 3.0, 0.2),
-}
-"""Tunable parameters: ``{name: (low, high, step)}``."""
+SEARCH_SPACE: dict[str, ParamRange] = search_space(DivergenceConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
-NOT_TUNED: dict[str, str] = {
-    "horizon_hours": "defines what is forecast, not how well",
-    "max_disagreement_share": "only labels a warning (DIV_MODEL_DISAGREEMENT)",
-    "warning_margin": "only labels a warning (DIV_NEAR_THRESHOLD)",
-}
-"""Parameters deliberately left out of the search, with the reason."""
 
 
 @dataclass(frozen=True)
