@@ -77,8 +77,7 @@ def run_walk_forward_command(*, feed: str, seed: int, start: datetime, end: date
 
         tune_fold = fold_tuner(bot="divergence", trials=trials, seed=seed)
     result = run_walk_forward(work.jobs, work.periods, folds, tune_fold=tune_fold)
-    horizon = work.settings.bots.divergence.horizon_hours
-    out = report(result, block_hours=plan.block_hours or 2 * horizon,
+    out = report(result, block_hours=plan.block_hours,
                  resamples=plan.resamples, seed=seed,
                  poll_hours=work.settings.signal.poll_hours)
     out |= {"feed": work.feed, "seed": seed, "anchored": plan.anchored,

@@ -9,10 +9,20 @@ from typing import Any
 
 import click
 
-from functions.cli.options import IsoTime, Symbol, feed_option, pipeline_errors, seed_option
+from functions.cli.options import (
+    IsoTime,
+    Symbol,
+    artifacts_dir_option,
+    feed_option,
+    pipeline_errors,
+    seed_option,
+)
+from shared.bots.registry import BOTS
 from shared.errors import PipelineError
 
 __all__ = ["group"]
+
+OBJECTIVE_NAMES = ("hit_rate", "log_loss", "sized_return", "z")  # shared.backtest.tuning
 
 
 @click.group("backtest")
@@ -177,4 +187,79 @@ def walk_forward_command(feed: str, seed: int, start: datetime, end: datetime,
     out = run_walk_forward_command(feed=feed, seed=seed, start=start, end=end,
                                    symbols=list(symbol) or None,
                                    synthetic_edge=synthetic_edge, plan=plan, trials=trials)
+    click.echo(json.dumps(out, sort_keys=True, indent=2))
+
+
+@group.command("tune")
+@click.option("--bot", "bot", type=click.Choice(sorted(BOTS)), required=True,
+              help="Bot whose parameters are tuned (its whole generated SEARCH_SPACE).")
+@feed_option(help="Data to tune on (dataset: the files in config/tracer.yaml).")
+@seed_option(help="Seed of the synthetic feed, the sampler and the bootstrap.")
+@click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
+@click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: config/tracer.yaml).")
+@_synthetic_edge_option
+@click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Finished trials the study should hold (shared by every worker).")
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe",
+              show_default=True, help="Optuna sampler (seeded).")
+@click.option("--objective", type=click.Choice(sorted(OBJECTIVE_NAMES)), default="log_loss",
+              show_default=True, help="Score a trial is judged by (see the module docs).")
+@click.option("--min-resolved", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Fewer resolved triggers than this score the objective's penalty.")
+@click.option("--inner-folds", type=click.IntRange(min=1, max=24), default=3,
+              show_default=True, help="Folds of the tuning window (the pruner sees each).")
+@click.option("--holdout-days", type=click.FloatRange(min=1.0), default=60.0,
+              show_default=True, help="Last days of the period, never seen by a trial.")
+@click.option("--storage", default=None, metavar="URL",
+              help="Study storage: an RDB URL (sqlite:///study.db, postgresql://...) or "
+              "journal:PATH, so several processes share one study (default: a journal file "
+              "under <artifacts-dir>/.tb-cache/optuna/).")
+@click.option("--study-name", default=None, help="Study name (default: <bot>-<run id>).")
+@click.option("--worker", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker number when several processes share a study (offsets the "
+              "sampler's seed).")
+@click.option("--block-hours", type=click.IntRange(min=1), default=None,
+              help="Bootstrap block length in hours (default: twice the horizon).")
+@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Bootstrap resamples.")
+@click.option("--no-write", is_flag=True, default=False,
+              help="Print the result without writing runs/optimizer/<id>/result.json.")
+@artifacts_dir_option
+@pipeline_errors
+def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
+                 symbol: tuple[str, ...], synthetic_edge: float | None, trials: int,
+                 sampler: str, objective: str, min_resolved: int, inner_folds: int,
+                 holdout_days: float, storage: str | None, study_name: str | None,
+                 worker: int, block_hours: int | None, resamples: int, no_write: bool,
+                 artifacts_dir: Path) -> None:
+    """Tune a bot with Optuna and write a reference run; print it as JSON.
+
+    Trials walk the tuning window (the period minus its last --holdout-days) through the
+    one decision path, fold by fold, reporting the objective after each fold to a median
+    pruner. The winner and the configured parameters are then walked onto the held-out
+    window (logistic p_up fitted on the tuning window) and scored with block-bootstrap
+    intervals. Writes runs/optimizer/<run_id>/result.json (winning params, score function,
+    data, windows, out-of-sample result). Tuned results on past or synthetic data do not
+    predict live results.
+
+    Example:
+
+        tb backtest tune --bot divergence --feed synthetic --start 2025-01-01T00:00:00Z --end 2025-07-01T00:00:00Z --trials 40 --sampler tpe --seed 7
+    """
+    from functions.backtest.tune import run_tune
+    from shared.backtest.tuning import TuneSpec
+
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    spec = TuneSpec(bot=bot, objective=objective, min_resolved=min_resolved, trials=trials,
+                    sampler="random" if sampler == "random" else "tpe", seed=seed,
+                    inner_folds=inner_folds, holdout_days=holdout_days, storage=storage,
+                    study_name=study_name, worker=worker)
+    result, path = run_tune(feed=feed, seed=seed, start=start, end=end,
+                            symbols=list(symbol) or None, synthetic_edge=synthetic_edge,
+                            spec=spec, artifacts_dir=artifacts_dir, block_hours=block_hours,
+                            resamples=resamples, write=not no_write)
+    out = result.model_dump(mode="json") | {"written": str(path) if path else None}
     click.echo(json.dumps(out, sort_keys=True, indent=2))

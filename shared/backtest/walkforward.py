@@ -181,10 +181,12 @@ def run_walk_forward(jobs: Sequence[SymbolJob], periods: Sequence[Period], folds
     return result
 
 
-def report(result: WalkForwardResult, *, block_hours: int, resamples: int, seed: int,
+def report(result: WalkForwardResult, *, block_hours: int | None, resamples: int, seed: int,
            poll_hours: int) -> dict[str, Any]:
-    """The stitched out-of-sample report (the interface ``tb backtest walk-forward`` prints)."""
+    """The stitched out-of-sample report (the interface ``tb backtest walk-forward`` prints).
+    ``block_hours`` None: twice the longest horizon walked."""
     horizon = max((s.horizon_hours for s in result.segments), default=0)
+    block_hours = block_hours if block_hours is not None else max(1, 2 * horizon)
     if block_hours < horizon:
         raise ConfigError(f"bootstrap blocks of {block_hours} h are shorter than the "
                           f"{horizon} h horizon: overlapping outcomes would look independent")

@@ -24,6 +24,7 @@ from shared.contracts import (
     canonical_json,
 )
 from shared.contracts.evaluation import EvalSnapshot
+from shared.contracts.optimizer import OptimizerRun
 from shared.contracts.universe import UniverseRun, UniverseShard
 
 __all__ = ["ARTIFACT_MODELS", "SCHEMA_MODELS", "main", "render_schemas"]
@@ -35,6 +36,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
     "eval_snapshot": EvalSnapshot,
+    "optimizer_run": OptimizerRun,
     "universe_run": UniverseRun,
     "universe_shard": UniverseShard,
 }
@@ -44,6 +46,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,
+    "optimizer_run": OptimizerRun,
     "report_envelope": ReportEnvelope,
     "run_inputs": RunInputs,
     "run_manifest": RunManifest,
