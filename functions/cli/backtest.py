@@ -263,3 +263,66 @@ def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
                             resamples=resamples, write=not no_write)
     out = result.model_dump(mode="json") | {"written": str(path) if path else None}
     click.echo(json.dumps(out, sort_keys=True, indent=2))
+
+
+GOVERNANCE_START = datetime(2021, 11, 1, tzinfo=UTC)  # the pinned datasets' news overlap
+GOVERNANCE_END = datetime(2022, 7, 1, tzinfo=UTC)
+
+
+@group.command("compare")
+@click.option("--base", "base_ref", required=True, help="Git ref of the old parameters.")
+@click.option("--head", "head_ref", required=True, help="Git ref of the new parameters.")
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=Path("."), show_default=True, help="Git repository to read refs from.")
+@feed_option(help="Data both are walked on (default for the gate: dataset, the pinned "
+             "files in config/tracer.yaml of the working tree).")
+@seed_option(help="Seed of the synthetic feed and of the bootstrap.")
+@click.option("--start", type=IsoTime(), default=None,
+              help="First in-sample time (default: 2021-11-01T00:00:00Z, the pinned news).")
+@click.option("--end", type=IsoTime(), default=None,
+              help="Last out-of-sample time (default: 2022-07-01T00:00:00Z).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: every dataset symbol, or the tracer's).")
+@_synthetic_edge_option
+@_window_options
+@click.option("--summary-out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Append the Markdown table here (the workflow gives $GITHUB_STEP_SUMMARY).")
+def compare_command(base_ref: str, head_ref: str, repo: Path, feed: str, seed: int,
+                    start: datetime | None, end: datetime | None, symbol: tuple[str, ...],
+                    synthetic_edge: float | None, train_days: float, test_days: float,
+                    anchored: bool, block_hours: int | None, resamples: int,
+                    summary_out: Path | None) -> None:
+    """Walk the old and new parameters forward and fail when the new are worse.
+
+    Reads config/ at both git refs (git show, into temporary directories), walks each
+    forward on the same data and windows (logistic p_up fitted in-sample in each fold), and
+    prints one JSON object: base and head out-of-sample scores with intervals, verdict
+    (worse, not_worse, inconclusive), reasons and the declared tolerance. Exits 1 when the
+    head is worse beyond tolerance, 2 on a usage or data error. Backtest results do not
+    predict live results.
+
+    Example:
+
+        tb backtest compare --base origin/main --head HEAD --feed dataset
+    """
+    from functions.backtest.compare import run_compare
+    from functions.backtest.walkforward import WindowPlan
+
+    start = start or GOVERNANCE_START
+    end = end or GOVERNANCE_END
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    plan = WindowPlan(train_days, test_days, anchored, block_hours, resamples)
+    try:
+        result, markdown = run_compare(repo=repo, base_ref=base_ref, head_ref=head_ref,
+                                       feed=feed, seed=seed, start=start, end=end,
+                                       symbols=list(symbol) or None,
+                                       synthetic_edge=synthetic_edge, plan=plan)
+    except PipelineError as e:  # 1 means "worse", and only that
+        raise click.UsageError(str(e)) from e
+    if summary_out is not None:
+        with summary_out.open("a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    click.echo(json.dumps(result, sort_keys=True, indent=2))
+    if result["verdict"] == "worse":
+        raise SystemExit(1)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +29,8 @@ from shared.pipeline import Period, SymbolJob, prior_window, walk
 from shared.signal.config import BotSettings
 from shared.signal.engine import SignalEngine
 
-__all__ = ["Call", "Overrides", "Segment", "job_with", "poll_times", "walk_segments"]
+__all__ = ["Call", "Overrides", "Segment", "job_with", "poll_times", "resolve_segment",
+           "Triggered", "walk_segments"]
 
 Overrides = Mapping[str, Mapping[str, float]]
 """Candidate parameters: ``{bot name: {parameter: value}}`` over the job's config."""
@@ -55,6 +56,16 @@ class Call:
         if self.up is None or self.log_return is None:
             return None
         return self.log_return > 0 if self.direction > 0 else self.log_return < 0
+
+
+class Triggered(NamedTuple):
+    """A triggered decision before resolution."""
+
+    as_of: datetime
+    direction: int  # +1 up, -1 down
+    p_up: float
+    divergence: float
+    target_size: float | None
 
 
 @dataclass(frozen=True)
@@ -112,7 +123,7 @@ def walk_segments(job: SymbolJob, period: Period, bounds: Sequence[datetime],
     steps = walk(job, poll_times(job, first, bounds[-1]), period)
     pending = None
     for lo, hi in itertools.pairwise(bounds):
-        calls: list[tuple[datetime, Any]] = []
+        calls: list[Triggered] = []
         while True:
             step = pending if pending is not None else next(steps, None)
             pending = None
@@ -127,25 +138,26 @@ def walk_segments(job: SymbolJob, period: Period, bounds: Sequence[datetime],
             outcome = decided.outcome if decided is not None else None
             if (outcome is not None and outcome.status is OutcomeStatus.TRIGGERED
                     and outcome.direction is not None and outcome.p_up is not None):
-                calls.append((step.as_of, outcome))
-        yield _segment(job, period.bars, lo, hi, horizon, calls)
+                calls.append(Triggered(step.as_of, 1 if outcome.direction is Direction.UP
+                                       else -1, float(outcome.p_up),
+                                       float(outcome.divergence or 0.0), outcome.target_size))
+        yield resolve_segment(job, period.bars, lo, hi, horizon, calls)
 
 
-def _segment(job: SymbolJob, bars: PreparedBars, start: datetime, end: datetime,
-             horizon: int, triggered: list[tuple[datetime, Any]]) -> Segment:
+def resolve_segment(job: SymbolJob, bars: PreparedBars, start: datetime, end: datetime,
+             horizon: int, triggered: Sequence[Triggered]) -> Segment:
+    """Resolve calls against the closes ``horizon`` later, with the polls' base-rate sample."""
     times = np.array([_ns(t) for t in poll_times(job, start, end)], dtype=np.int64)
     h_ns = horizon * _NS_PER_HOUR
     c0, c1 = _close_at(bars, times), _close_at(bars, times + h_ns)
     valid = np.isfinite(c0) & np.isfinite(c1)
     calls = []
-    for as_of, outcome in triggered:
+    for as_of, direction, p_up, divergence, size in triggered:
         a, b = _close_at(bars, np.array([_ns(as_of), _ns(as_of) + h_ns], dtype=np.int64))
         known = math.isfinite(a) and math.isfinite(b)
         calls.append(Call(
-            symbol=job.symbol, as_of=as_of,
-            direction=1 if outcome.direction is Direction.UP else -1,
-            p_up=float(outcome.p_up), divergence=float(outcome.divergence or 0.0),
-            target_size=outcome.target_size,
+            symbol=job.symbol, as_of=as_of, direction=direction, p_up=p_up,
+            divergence=divergence, target_size=size,
             up=bool(b > a) if known else None,
             log_return=float(math.log(b / a)) if known else None))
     return Segment(job.symbol, start, end, horizon, times, valid,
