@@ -58,6 +58,9 @@ def test_every_bot_name_is_a_registered_bot_and_back() -> None:
 
 def test_feed_option_is_on_every_command_that_reads_a_feed() -> None:
     assert sorted(name for name, _ in FEED_COMMANDS) == ["backtest check-lookahead",
+                                                         "backtest compare",
+                                                         "backtest tune",
+                                                         "backtest walk-forward",
                                                          "eval ingest", "run", "study",
                                                          "universe run"]
     for name, command in FEED_COMMANDS:

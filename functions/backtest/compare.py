@@ -72,9 +72,9 @@ def run_compare(*, repo: Path, base_ref: str, head_ref: str, feed: str, seed: in
                                             [data_config.tracer.symbol])
     folds = folds_of(start, end, train_days=plan.train_days, test_days=plan.test_days,
                      anchored=plan.anchored)
-    common = {"feed": feed, "seed": seed, "synthetic_edge": synthetic_edge, "symbols": chosen,
-              "start": start, "end": end, "data_config": data_config}
-    result = compare(_side("base", base, **common), _side("head", head, **common), folds,
-                     seed=seed, resamples=plan.resamples)
+    sides = [_side(label, settings, feed=feed, seed=seed, synthetic_edge=synthetic_edge,
+                   symbols=chosen, start=start, end=end, data_config=data_config)
+             for label, settings in (("base", base), ("head", head))]
+    result = compare(sides[0], sides[1], folds, seed=seed, resamples=plan.resamples)
     result |= {"base_ref": base_ref, "head_ref": head_ref, "feed": feed}
     return result, summary_markdown(result, base_ref=base_ref, head_ref=head_ref)

@@ -111,11 +111,14 @@ def poll_times(job: SymbolJob, start: datetime, end: datetime) -> Iterator[datet
 
 
 def walk_segments(job: SymbolJob, period: Period, bounds: Sequence[datetime],
-                  *, warmup: bool = True) -> Iterator[Segment]:
+                  *, warmup: bool = True, resolve_by: datetime | None = None
+                  ) -> Iterator[Segment]:
     """Walk ``[bounds[0], bounds[-1])`` once and yield one resolved segment per pair of
     consecutive bounds, as soon as it is walked (a tuner can stop early). With ``warmup``
     the walk starts one prior window (the cooldown) early, so the first segment sees the
-    triggers a continuous run would have carried in; the warm-up decisions are not scored."""
+    triggers a continuous run would have carried in; the warm-up decisions are not scored.
+    With ``resolve_by``, an outcome whose horizon ends after it stays unresolved (an
+    in-sample score must not read the out-of-sample bars)."""
     if len(bounds) < 2:
         return
     first = bounds[0] - (prior_window(job.engine.bots) if warmup else timedelta(0))
@@ -141,20 +144,24 @@ def walk_segments(job: SymbolJob, period: Period, bounds: Sequence[datetime],
                 calls.append(Triggered(step.as_of, 1 if outcome.direction is Direction.UP
                                        else -1, float(outcome.p_up),
                                        float(outcome.divergence or 0.0), outcome.target_size))
-        yield resolve_segment(job, period.bars, lo, hi, horizon, calls)
+        yield resolve_segment(job, period.bars, lo, hi, horizon, calls, resolve_by=resolve_by)
 
 
 def resolve_segment(job: SymbolJob, bars: PreparedBars, start: datetime, end: datetime,
-             horizon: int, triggered: Sequence[Triggered]) -> Segment:
+             horizon: int, triggered: Sequence[Triggered], *,
+                    resolve_by: datetime | None = None) -> Segment:
     """Resolve calls against the closes ``horizon`` later, with the polls' base-rate sample."""
     times = np.array([_ns(t) for t in poll_times(job, start, end)], dtype=np.int64)
     h_ns = horizon * _NS_PER_HOUR
     c0, c1 = _close_at(bars, times), _close_at(bars, times + h_ns)
     valid = np.isfinite(c0) & np.isfinite(c1)
+    if resolve_by is not None:
+        valid &= times + h_ns <= _ns(resolve_by)
     calls = []
     for as_of, direction, p_up, divergence, size in triggered:
         a, b = _close_at(bars, np.array([_ns(as_of), _ns(as_of) + h_ns], dtype=np.int64))
-        known = math.isfinite(a) and math.isfinite(b)
+        known = math.isfinite(a) and math.isfinite(b) and (
+            resolve_by is None or as_of + timedelta(hours=horizon) <= resolve_by)
         calls.append(Call(
             symbol=job.symbol, as_of=as_of, direction=direction, p_up=p_up,
             divergence=divergence, target_size=size,

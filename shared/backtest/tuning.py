@@ -170,13 +170,15 @@ def _trial_objective(jobs: Sequence[SymbolJob], periods: Sequence[Period], bound
     space = space_for(spec.bot)
 
     def run(trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", spec.worker)
         candidate = {spec.bot: suggest(trial, space)}
         try:
             tuned = [job_with(job, {**fixed, **candidate}) for job in jobs]
         except ConfigError as e:  # a combination the config model rejects
             trial.set_user_attr("infeasible", str(e))
             raise optuna.TrialPruned(f"infeasible: {e}") from e
-        walkers: list[Iterator[Segment]] = [walk_segments(job, period, bounds)
+        walkers: list[Iterator[Segment]] = [walk_segments(job, period, bounds,
+                                                          resolve_by=bounds[-1])
                                             for job, period in zip(tuned, periods, strict=True)]
         seen: list[Segment] = []
         value = objective.penalty
@@ -200,10 +202,15 @@ def _study(spec: TuneSpec, storage: BaseStorage, study_name: str) -> optuna.Stud
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0))
 
 
-def _optimize(study: optuna.Study, run: Callable[[optuna.Trial], float], trials: int) -> None:
+def _optimize(study: optuna.Study, run: Callable[[optuna.Trial], float], trials: int,
+              start_from: dict[str, float] | None = None) -> None:
+    """Run trials until the study holds ``trials`` finished ones. A fresh study's first
+    trial is ``start_from`` (the configured parameters: a feasible point to improve on)."""
     done = (TrialState.COMPLETE, TrialState.PRUNED)
     if len(study.get_trials(deepcopy=False, states=done)) >= trials:
         return
+    if start_from and not study.get_trials(deepcopy=False):
+        study.enqueue_trial(start_from, skip_if_exists=True)
     study.optimize(run, n_trials=trials, callbacks=[MaxTrialsCallback(trials, states=done)],
                    gc_after_trial=False)
 
@@ -219,7 +226,9 @@ def fold_tuner(*, bot: str, trials: int, seed: int, objective: str = "log_loss",
                   ) -> dict[str, dict[str, float]]:
         bounds = _bounds(fold.train_start, fold.train_end, spec.inner_folds)
         study = _study(spec, optuna.storages.InMemoryStorage(), f"fold-{fold.index}")
-        _optimize(study, _trial_objective(jobs, periods, bounds, spec, {}), trials)
+        configured = jobs[0].engine.bots.bots[bot][1].model_dump()
+        _optimize(study, _trial_objective(jobs, periods, bounds, spec, {}), trials,
+                  {k: v for k, v in configured.items() if k in space_for(bot)})
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         return {bot: dict(study.best_trial.params)} if complete else {}
 
@@ -252,11 +261,12 @@ def tune(jobs: Sequence[SymbolJob], periods: Sequence[Period], *, start: datetim
     study_name = spec.study_name or f"{spec.bot}-{run_id}"
     bounds = _bounds(start, holdout_start, spec.inner_folds)
     study = _study(spec, storage, study_name)
-    _optimize(study, _trial_objective(jobs, periods, bounds, spec, {}), spec.trials)
+    configured = jobs[0].engine.bots.bots[spec.bot][1].model_dump()
+    _optimize(study, _trial_objective(jobs, periods, bounds, spec, {}), spec.trials,
+              {k: v for k, v in configured.items() if k in space})
     states = [t.state for t in study.get_trials(deepcopy=False)]
     counts = {state.name.lower(): states.count(state) for state in TrialState if state in states}
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    configured = jobs[0].engine.bots.bots[spec.bot][1].model_dump()
     winning = dict(sorted(study.best_trial.params.items())) if complete else {}
     fold = Fold(1, start, holdout_start, end)
 

@@ -160,7 +160,8 @@ def run_walk_forward(jobs: Sequence[SymbolJob], periods: Sequence[Period], folds
         overrides = _merge(base or {}, tune_fold(jobs, periods, fold) if tune_fold else {})
         tuned = [job_with(job, overrides) for job in jobs]
         in_sample = [seg for job, period in zip(tuned, periods, strict=True)
-                     for seg in walk_segments(job, period, [fold.train_start, fold.train_end])]
+                     for seg in walk_segments(job, period, [fold.train_start, fold.train_end],
+                                              resolve_by=fold.train_end)]
         divergence = tuned[0].engine.bots.divergence
         fit = fit_logistic([c for s in in_sample for c in s.calls],
                            (divergence.logistic_intercept, divergence.logistic_slope))

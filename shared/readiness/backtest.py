@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from shared.contracts import ReportEnvelope
 from shared.bots.base import search_space as generated_space
+from shared.contracts import ReportEnvelope
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import search_space
 

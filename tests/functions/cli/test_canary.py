@@ -81,6 +81,16 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                         "--trades-out", str(tmp_path / "trades.csv")],
         ("backtest", "check-lookahead"): ["backtest", "check-lookahead", "--end",
                                           "2026-01-06T00:00:00Z"],
+        ("backtest", "walk-forward"): ["backtest", "walk-forward", "--start",
+                                       "2025-01-01T00:00:00Z", "--end", "2025-01-15T00:00:00Z",
+                                       "--train-days", "7", "--test-days", "7"],
+        ("backtest", "tune"): ["backtest", "tune", "--bot", "cooldown", "--start",
+                               "2025-01-01T00:00:00Z", "--end", "2025-01-15T00:00:00Z",
+                               "--holdout-days", "5", "--trials", "1", *art],
+        ("backtest", "compare"): ["backtest", "compare", "--base", "HEAD", "--head", "HEAD",
+                                  "--repo", str(tmp_path), "--feed", "synthetic"],
+        ("backtest", "sensitivity"): ["backtest", "sensitivity", "--start",
+                                      "2025-01-01T00:00:00Z", "--end", "2025-01-08T00:00:00Z"],
     }
 
 
