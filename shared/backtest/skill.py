@@ -143,12 +143,13 @@ def block_bootstrap(segments: Sequence[Segment], *, block_polls: int, resamples:
         base = base_up / base_n
         hit_rate = hits / resolved
         baseline = (ups * base + (resolved - ups) * (1 - base)) / resolved
+        brier_mean, log_loss_mean = brier / resolved, log_loss / resolved
     return out | {
         "hit_rate": _interval(hit_rate[ok], level),
         "base_rate": _interval(base[base_n > 0], level),
         "hit_rate_minus_baseline": _interval((hit_rate - baseline)[ok], level),
-        "brier": _interval((brier / resolved)[ok], level),
-        "log_loss": _interval((log_loss / resolved)[ok], level),
+        "brier": _interval(brier_mean[ok], level),
+        "log_loss": _interval(log_loss_mean[ok], level),
     }
 
 

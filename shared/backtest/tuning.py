@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
@@ -61,6 +61,7 @@ __all__ = [
     "TuneSpec",
     "fold_tuner",
     "open_storage",
+    "redacted",
     "tune",
 ]
 
@@ -143,10 +144,16 @@ def open_storage(url: str | None, default: Path) -> tuple[BaseStorage, str]:
         storage = RDBStorage(url)
     except (ImportError, ValueError, RuntimeError) as e:
         raise ConfigError(f"--storage: cannot open the study storage: {e}") from e
+    return storage, redacted(url)
+
+
+def redacted(url: str) -> str:
+    """The URL without user, password or query (what a committed result may name)."""
+    parts = urlsplit(url)
     netloc = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"
-    return storage, urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 def _sampler(name: SamplerName, seed: int) -> optuna.samplers.BaseSampler:
