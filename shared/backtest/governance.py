@@ -5,11 +5,13 @@ Both parameter sets are walked forward the same way (:mod:`shared.backtest.walkf
 same folds, logistic ``p_up`` fitted in-sample in each) on the same data, and their stitched
 out-of-sample scores are compared. The verdict (:func:`verdict`):
 
-* ``worse``  — the head's out-of-sample log-loss of ``p_up`` exceeds the base's by more
-  than :data:`TOLERANCE` ``log_loss``, or its hit rate falls short of the base's by more
-  than :data:`TOLERANCE` ``hit_rate`` (each judged only when both sides have at least
-  :data:`MIN_RESOLVED` resolved triggers), or the head resolves no trigger where the base
-  resolved at least :data:`MIN_RESOLVED` (it stopped signalling);
+* ``worse``  — the head's out-of-sample log-loss of ``p_up`` over its resolved triggers
+  exceeds the base's by more than :data:`TOLERANCE` (judged only when both sides have at
+  least :data:`MIN_RESOLVED` resolved triggers), or the head resolves no trigger where the
+  base resolved at least :data:`MIN_RESOLVED` (it stopped signalling). Log-loss is the one
+  gating metric: a proper score, it punishes wrong sides and overconfidence alike; the hit
+  rate, z and Brier are shown next to it, with their intervals, but do not gate (two gates
+  on noisy small samples would fail both ways);
 * ``not_worse`` — judged, and within tolerance;
 * ``inconclusive`` — too few resolved triggers on either side to judge; the gate passes and
   says so (it cannot call a change worse on no evidence).
@@ -49,8 +51,8 @@ __all__ = [
     "verdict",
 ]
 
-TOLERANCE: dict[str, float] = {"log_loss": 0.02, "hit_rate": 0.05}
-"""How much worse the head may score out of sample before the gate fails."""
+TOLERANCE = 0.02
+"""How much higher (nats per resolved trigger) the head's out-of-sample log-loss may be."""
 MIN_RESOLVED = 10
 HONESTY = ("Both parameter sets were walked forward on past data: the comparison measures "
            "the past, it does not predict live results.")
@@ -75,16 +77,13 @@ def verdict(base: dict[str, Any], head: dict[str, Any]) -> tuple[Verdict, list[s
     if b_n < MIN_RESOLVED or h_n < MIN_RESOLVED:
         return "inconclusive", [f"too few resolved triggers to judge (base {b_n}, head {h_n}; "
                                 f"need {MIN_RESOLVED} each)"]
-    reasons = []
     d_ll = head["oos_log_loss"] - base["oos_log_loss"]
-    if d_ll > TOLERANCE["log_loss"]:
-        reasons.append(f"log-loss {d_ll:+.4f} (tolerance +{TOLERANCE['log_loss']:g})")
     d_hr = head["oos_hit_rate"] - base["oos_hit_rate"]
-    if d_hr < -TOLERANCE["hit_rate"]:
-        reasons.append(f"hit rate {d_hr:+.4f} (tolerance -{TOLERANCE['hit_rate']:g})")
-    if reasons:
-        return "worse", reasons
-    return "not_worse", [f"log-loss {d_ll:+.4f}, hit rate {d_hr:+.4f}: within tolerance"]
+    if d_ll > TOLERANCE:
+        return "worse", [f"log-loss {d_ll:+.4f} (tolerance +{TOLERANCE:g}); hit rate "
+                         f"{d_hr:+.4f}"]
+    return "not_worse", [f"log-loss {d_ll:+.4f} (tolerance +{TOLERANCE:g}); hit rate "
+                         f"{d_hr:+.4f}"]
 
 
 def carry_over(base: SymbolJob, head: SymbolJob, period: Period, at: datetime) -> SymbolJob:
@@ -142,9 +141,9 @@ def summary_markdown(result: dict[str, Any], *, base_ref: str, head_ref: str) ->
         lines.append(f"| {label} | {_fmt(result['base'][key])} | "
                      f"{_fmt(result['head'][key])} | |")
     lines += ["", "Why: " + "; ".join(result["reasons"]),
-              f"Tolerance: log-loss +{TOLERANCE['log_loss']:g}, hit rate "
-              f"-{TOLERANCE['hit_rate']:g}; judged with at least {MIN_RESOLVED} resolved "
-              "triggers a side. Intervals: circular block bootstrap.", "", result["note"], ""]
+              f"Gate: out-of-sample log-loss of p_up may rise by at most {TOLERANCE:g}; "
+              f"judged with at least {MIN_RESOLVED} resolved triggers a side. Intervals: "
+              "circular block bootstrap.", "", result["note"], ""]
     return "\n".join(lines)
 
 
