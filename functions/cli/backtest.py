@@ -202,6 +202,9 @@ def walk_forward_command(feed: str, seed: int, start: datetime, end: datetime,
 @_synthetic_edge_option
 @click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
               help="Finished trials the study should hold (shared by every worker).")
+@click.option("--space", type=click.Choice(["local", "full"]), default="local",
+              show_default=True, help="Search the whole range each config bound allows "
+              "(full) or the part around the configured value (local; see docs/backtest.md).")
 @click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe",
               show_default=True, help="Optuna sampler (seeded).")
 @click.option("--objective", type=click.Choice(sorted(OBJECTIVE_NAMES)), default="log_loss",
@@ -230,7 +233,7 @@ def walk_forward_command(feed: str, seed: int, start: datetime, end: datetime,
 @pipeline_errors
 def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
                  symbol: tuple[str, ...], synthetic_edge: float | None, trials: int,
-                 sampler: str, objective: str, min_resolved: int, inner_folds: int,
+                 space: str, sampler: str, objective: str, min_resolved: int, inner_folds: int,
                  holdout_days: float, storage: str | None, study_name: str | None,
                  worker: int, block_hours: int | None, resamples: int, no_write: bool,
                  artifacts_dir: Path) -> None:
@@ -257,7 +260,8 @@ def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
     spec = TuneSpec(bot=bot, objective=objective, min_resolved=min_resolved, trials=trials,
                     sampler="random" if sampler == "random" else "tpe", seed=seed,
                     inner_folds=inner_folds, holdout_days=holdout_days, storage=storage,
-                    study_name=study_name, worker=worker)
+                    study_name=study_name, worker=worker,
+                    space="full" if space == "full" else "local")
     result, path = run_tune(feed=feed, seed=seed, start=start, end=end,
                             symbols=list(symbol) or None, synthetic_edge=synthetic_edge,
                             spec=spec, artifacts_dir=artifacts_dir, block_hours=block_hours,

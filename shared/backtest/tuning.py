@@ -46,11 +46,12 @@ from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 
 from shared.backtest.calls import Overrides, Segment, job_with, walk_segments
-from shared.backtest.search_space import describe, space_for, suggest
+from shared.backtest.search_space import describe, local_space, space_for, suggest
 from shared.backtest.skill import OosScores, score_segments
 from shared.backtest.walkforward import Fold, TuneFold, report, run_walk_forward
 from shared.contracts import canonical_json, format_utc, sha256_hex
 from shared.contracts.optimizer import OptimizerObjective, OptimizerRun
+from shared.bots.base import ParamRange
 from shared.errors import ConfigError
 from shared.pipeline import Period, SymbolJob
 
@@ -126,6 +127,7 @@ class TuneSpec:
     storage: str | None = None
     study_name: str | None = None
     worker: int = 0
+    space: Literal["local", "full"] = "local"
 
 
 def open_storage(url: str | None, default: Path) -> tuple[BaseStorage, str]:
@@ -174,7 +176,7 @@ def _bounds(start: datetime, end: datetime, parts: int) -> list[datetime]:
 def _trial_objective(jobs: Sequence[SymbolJob], periods: Sequence[Period], bounds: list[datetime],
                      spec: TuneSpec, fixed: Overrides) -> Callable[[optuna.Trial], float]:
     objective = OBJECTIVES[spec.objective]
-    space = space_for(spec.bot)
+    space = searched_space(spec, jobs[0])
 
     def run(trial: optuna.Trial) -> float:
         trial.set_user_attr("worker", spec.worker)
@@ -198,6 +200,14 @@ def _trial_objective(jobs: Sequence[SymbolJob], periods: Sequence[Period], bound
         return value
 
     return run
+
+
+def searched_space(spec: TuneSpec, job: SymbolJob) -> dict[str, ParamRange]:
+    """The bot's generated space, whole or around the job's configured values."""
+    space = space_for(spec.bot)
+    if spec.space == "full":
+        return space
+    return local_space(space, job.engine.bots.bots[spec.bot][1].model_dump())
 
 
 def _study(spec: TuneSpec, storage: BaseStorage, study_name: str) -> optuna.Study:
@@ -235,7 +245,7 @@ def fold_tuner(*, bot: str, trials: int, seed: int, objective: str = "log_loss",
         study = _study(spec, optuna.storages.InMemoryStorage(), f"fold-{fold.index}")
         configured = jobs[0].engine.bots.bots[bot][1].model_dump()
         _optimize(study, _trial_objective(jobs, periods, bounds, spec, {}), trials,
-                  {k: v for k, v in configured.items() if k in space_for(bot)})
+                  {k: v for k, v in configured.items() if k in searched_space(spec, jobs[0])})
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
         return {bot: dict(study.best_trial.params)} if complete else {}
 
@@ -243,7 +253,7 @@ def fold_tuner(*, bot: str, trials: int, seed: int, objective: str = "log_loss",
 
 
 def run_id_of(spec: TuneSpec, data: dict[str, Any], config_digest: str) -> str:
-    fields = {"bot": spec.bot, "objective": spec.objective, "min_resolved": spec.min_resolved,
+    fields = {"bot": spec.bot, "space": spec.space, "objective": spec.objective, "min_resolved": spec.min_resolved,
               "trials": spec.trials, "sampler": spec.sampler, "seed": spec.seed,
               "inner_folds": spec.inner_folds, "holdout_days": spec.holdout_days,
               "data": data, "config": config_digest}
@@ -257,7 +267,7 @@ def tune(jobs: Sequence[SymbolJob], periods: Sequence[Period], *, start: datetim
     if spec.objective not in OBJECTIVES:
         raise ConfigError(f"unknown objective {spec.objective!r} "
                           f"(known: {', '.join(sorted(OBJECTIVES))})")
-    space = space_for(spec.bot)
+    space = searched_space(spec, jobs[0])
     holdout_start = end - timedelta(days=spec.holdout_days)
     if holdout_start <= start + timedelta(days=spec.inner_folds):
         raise ConfigError(f"the period {format_utc(start)} .. {format_utc(end)} leaves no "
@@ -297,7 +307,7 @@ def tune(jobs: Sequence[SymbolJob], periods: Sequence[Period], *, start: datetim
                  "tuning_folds": [[format_utc(a), format_utc(b)]
                                   for a, b in itertools.pairwise(bounds)],
                  "held_out": [format_utc(holdout_start), format_utc(end)]},
-        search_space=describe(space),
+        space=spec.space, search_space=describe(space),
         configured_params={k: float(v) for k, v in sorted(configured.items())},
         winning_params={k: float(v) for k, v in winning.items()},
         best_in_sample_value=float(study.best_value) if complete else None,

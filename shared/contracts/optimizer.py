@@ -39,6 +39,7 @@ class OptimizerRun(Contract):
     storage: str
     data: dict[str, Any]
     windows: dict[str, Any]
+    space: Literal["local", "full"]
     search_space: dict[str, dict[str, Any]]
     configured_params: dict[str, float]
     winning_params: dict[str, float]

@@ -15,7 +15,7 @@ import pytest
 
 from functions.backtest.tune import run_tune
 from functions.cli.backtest import OBJECTIVE_NAMES
-from shared.backtest.search_space import TUNABLE_BOTS, space_for, suggest
+from shared.backtest.search_space import TUNABLE_BOTS, local_space, space_for, suggest
 from shared.backtest.skill import OosScores
 from shared.backtest.tuning import OBJECTIVES, TuneSpec, open_storage, redacted
 from shared.bots.registry import BOTS
@@ -156,3 +156,16 @@ def test_two_worker_processes_share_one_study(tmp_path: Path, kind: str) -> None
 def test_cli_tune_refuses_an_unknown_bot() -> None:
     done = tb("backtest", "tune", "--bot", "nope", *SHORT)
     assert done.returncode == 2 and "nope" in done.stderr
+
+
+def test_local_space_narrows_around_the_configured_value_inside_the_bounds() -> None:
+    full = space_for("divergence")
+    local = local_space(full, {"divergence_threshold": 0.6, "min_narrative_mass": 0.3,
+                               "horizon_hours": 12, "logistic_intercept": 0.0})
+    assert (local["divergence_threshold"].low, local["divergence_threshold"].high) == (
+        pytest.approx(0.05), pytest.approx(1.2))
+    assert local["min_narrative_mass"].high == pytest.approx(0.3 + 2.5)  # span / 20
+    assert (local["horizon_hours"].low, local["horizon_hours"].high) == (1.0, 24.0)
+    assert local["logistic_intercept"].low < 0.0 < local["logistic_intercept"].high
+    for name, r in local.items():
+        assert full[name].low <= r.low < r.high <= full[name].high, name
