@@ -49,9 +49,9 @@ from shared.backtest.calls import Overrides, Segment, job_with, walk_segments
 from shared.backtest.search_space import describe, local_space, space_for, suggest
 from shared.backtest.skill import OosScores, score_segments
 from shared.backtest.walkforward import Fold, TuneFold, report, run_walk_forward
+from shared.bots.base import ParamRange
 from shared.contracts import canonical_json, format_utc, sha256_hex
 from shared.contracts.optimizer import OptimizerObjective, OptimizerRun
-from shared.bots.base import ParamRange
 from shared.errors import ConfigError
 from shared.pipeline import Period, SymbolJob
 
@@ -253,7 +253,8 @@ def fold_tuner(*, bot: str, trials: int, seed: int, objective: str = "log_loss",
 
 
 def run_id_of(spec: TuneSpec, data: dict[str, Any], config_digest: str) -> str:
-    fields = {"bot": spec.bot, "space": spec.space, "objective": spec.objective, "min_resolved": spec.min_resolved,
+    fields = {"bot": spec.bot, "space": spec.space, "objective": spec.objective,
+              "min_resolved": spec.min_resolved,
               "trials": spec.trials, "sampler": spec.sampler, "seed": spec.seed,
               "inner_folds": spec.inner_folds, "holdout_days": spec.holdout_days,
               "data": data, "config": config_digest}
