@@ -10,8 +10,10 @@ it needs the guards' verdicts too.) The forecast maps a narrative-led divergence
 logistic whose coefficients are parameters:
 ``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``; when the
 divergence is not narrative-led the slope term is dropped (no view beyond the intercept).
-The default slope is a conservative prior (triggers at the threshold map to about 0.57),
-not a fit: fitting it walk-forward on recorded runs is the tuner's job.
+The configured slope is a conservative prior (triggers at the threshold map to about 0.57),
+not a fit; ``tb backtest walk-forward`` fits both coefficients on each fold's in-sample
+triggers (:func:`shared.backtest.walkforward.fit_logistic`, this prior as its mean) and scores
+them out of sample.
 """
 
 from __future__ import annotations
