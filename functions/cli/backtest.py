@@ -17,7 +17,6 @@ from functions.cli.options import (
     pipeline_errors,
     seed_option,
 )
-from shared.bots.registry import BOTS
 from shared.errors import PipelineError
 
 __all__ = ["group"]
@@ -191,8 +190,9 @@ def walk_forward_command(feed: str, seed: int, start: datetime, end: datetime,
 
 
 @group.command("tune")
-@click.option("--bot", "bot", type=click.Choice(sorted(BOTS)), required=True,
-              help="Bot whose parameters are tuned (its whole generated SEARCH_SPACE).")
+@click.option("--bot", "bot", required=True, metavar="NAME",
+              help="Registered bot whose parameters are tuned (its generated SEARCH_SPACE; "
+              "a wrong name lists them).")
 @feed_option(help="Data to tune on (dataset: the files in config/tracer.yaml).")
 @seed_option(help="Seed of the synthetic feed, the sampler and the bootstrap.")
 @click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
@@ -254,7 +254,11 @@ def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
     """
     from functions.backtest.tune import run_tune
     from shared.backtest.tuning import TuneSpec
+    from shared.bots.registry import BOTS
 
+    if bot not in BOTS:
+        raise click.BadParameter(f"{bot!r} is not a registered bot (known: "
+                                 f"{', '.join(sorted(BOTS))})", param_hint="--bot")
     if end <= start:
         raise click.BadParameter("--end must be after --start", param_hint="--end")
     spec = TuneSpec(bot=bot, objective=objective, min_resolved=min_resolved, trials=trials,
