@@ -59,9 +59,12 @@ def test_every_bot_name_is_a_registered_bot_and_back() -> None:
 
 def test_feed_option_is_on_every_command_that_reads_a_feed() -> None:
     assert sorted(name for name, _ in FEED_COMMANDS) == ["backtest check-lookahead",
-                                                         "backtest run", "eval ingest",
-                                                         "paper replay", "paper run", "run",
-                                                         "study", "universe run"]
+                                                         "backtest compare", "backtest run",
+                                                         "backtest tune",
+                                                         "backtest walk-forward",
+                                                         "eval ingest", "paper replay",
+                                                         "paper run", "run", "study",
+                                                         "universe run"]
     for name, command in FEED_COMMANDS:
         option = next(p for p in command.params if p.name == "feed")
         assert isinstance(option.type, FeedChoice), name

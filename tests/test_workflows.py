@@ -300,3 +300,25 @@ def test_board_workflow_commits_board_on_push_to_main() -> None:
     scripts = "\n".join(str(step.get("run", "")) for step in _jobs(doc)["board"]["steps"])
     assert "tb board --write" in scripts
     assert "--path BOARD.md --path board.json" in scripts
+
+
+def test_governance_workflow_compares_params_read_only() -> None:
+    doc = _load(WORKFLOWS_DIR / "governance.yml")
+    assert _triggers(doc)["pull_request"]["paths"] == ["config/bots/*.yaml", "config/signal.yaml"]
+    assert doc["permissions"] == {"contents": "read"}
+    steps = _jobs(doc)["compare"]["steps"]
+    scripts = "\n".join(str(step.get("run", "")) for step in steps)
+    assert "tb backtest compare" in scripts and "GITHUB_STEP_SUMMARY" in scripts
+    assert "sha256sum -c" in scripts  # the pinned datasets are checked, not trusted
+    assert steps[-1]["env"] == {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
+
+
+def test_zizmor_finds_nothing_in_the_governance_workflow() -> None:
+    zizmor = shutil.which("zizmor") or str(Path(__file__).resolve().parents[1]
+                                           / ".venv" / "bin" / "zizmor")
+    if not Path(zizmor).is_file():
+        pytest.skip("zizmor is not installed")
+    done = subprocess.run([zizmor, "--offline", str(WORKFLOWS_DIR / "governance.yml")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and "No findings" in done.stdout + done.stderr, (
+        done.stdout + done.stderr)

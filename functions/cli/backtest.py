@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,6 +22,8 @@ from functions.cli.options import (
 from shared.errors import PipelineError
 
 __all__ = ["group"]
+
+OBJECTIVE_NAMES = ("hit_rate", "log_loss", "sized_return", "z")  # shared.backtest.tuning
 
 
 @click.group("backtest")
@@ -177,3 +180,245 @@ def check_lookahead_command(feed: str, seed: int, start: datetime | None,
     click.echo(json.dumps(report, sort_keys=True, indent=2))
     if not report["ok"]:
         raise SystemExit(1)
+
+
+def _window_options(f: Any) -> Any:
+    """The walk-forward windows, shared by walk-forward, tune and compare."""
+    for option in reversed((
+        click.option("--train-days", type=click.FloatRange(min=1.0), default=60.0,
+                     show_default=True, help="In-sample window, in days (rolling), or the "
+                     "first in-sample window with --anchored."),
+        click.option("--test-days", type=click.FloatRange(min=1.0), default=30.0,
+                     show_default=True, help="Out-of-sample window after each in-sample one."),
+        click.option("--anchored", is_flag=True, default=False,
+                     help="In-sample windows all start at --start (default: rolling)."),
+        click.option("--block-hours", type=click.IntRange(min=1), default=None,
+                     help="Bootstrap block length in hours (default: twice the horizon; "
+                     "never below it)."),
+        click.option("--resamples", type=click.IntRange(min=1), default=1000,
+                     show_default=True, help="Bootstrap resamples."),
+    )):
+        f = option(f)
+    return f
+
+
+@group.command("walk-forward")
+@feed_option(help="Data to walk (dataset: the files in config/tracer.yaml).")
+@seed_option(help="Seed of the synthetic feed, of the bootstrap and of any tuner.")
+@click.option("--start", type=IsoTime(), required=True, help="First in-sample time (ISO-8601).")
+@click.option("--end", type=IsoTime(), required=True, help="Last out-of-sample time (ISO-8601).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: config/tracer.yaml).")
+@synthetic_edge_option
+@_window_options
+@click.option("--trials", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Optuna trials per fold to tune the divergence bot in-sample (0: keep the "
+              "configured parameters; the logistic p_up is fitted in-sample either way).")
+@pipeline_errors
+def walk_forward_command(feed: str, seed: int, start: datetime, end: datetime,
+                         symbol: tuple[str, ...], synthetic_edge: float | None,
+                         train_days: float, test_days: float, anchored: bool,
+                         block_hours: int | None, resamples: int, trials: int) -> None:
+    """Walk parameters forward: fit in-sample, score out-of-sample, print one JSON object.
+
+    Each fold fits the divergence bot's logistic p_up coefficients on its in-sample
+    triggers (and, with --trials, tunes the bot in-sample), then walks the out-of-sample
+    window after it through the one decision path. Prints oos_triggers, oos_resolved,
+    oos_hit_rate, oos_base_rate, oos_brier, oos_log_loss and oos_z with block-bootstrap
+    intervals (blocks at least the horizon long: overlapping outcomes are not independent),
+    the sample sizes, the windows and each fold's fitted parameters. Walk-forward results
+    on past or synthetic data do not predict live results.
+
+    Example:
+
+        tb backtest walk-forward --start 2025-01-01T00:00:00Z --end 2025-07-01T00:00:00Z
+    """
+    from functions.backtest.walkforward import WindowPlan, run_walk_forward_command
+
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    plan = WindowPlan(train_days, test_days, anchored, block_hours, resamples)
+    out = run_walk_forward_command(feed=feed, seed=seed, start=start, end=end,
+                                   symbols=list(symbol) or None,
+                                   synthetic_edge=synthetic_edge, plan=plan, trials=trials)
+    click.echo(json.dumps(out, sort_keys=True, indent=2))
+
+
+@group.command("tune")
+@click.option("--bot", "bot", required=True, metavar="NAME",
+              help="Registered bot whose parameters are tuned (its generated SEARCH_SPACE; "
+              "a wrong name lists them).")
+@feed_option(help="Data to tune on (dataset: the files in config/tracer.yaml).")
+@seed_option(help="Seed of the synthetic feed, the sampler and the bootstrap.")
+@click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
+@click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: config/tracer.yaml).")
+@synthetic_edge_option
+@click.option("--trials", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Finished trials the study should hold (shared by every worker).")
+@click.option("--space", type=click.Choice(["local", "full"]), default="local",
+              show_default=True, help="Search the whole range each config bound allows "
+              "(full) or the part around the configured value (local; see docs/backtest.md).")
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe",
+              show_default=True, help="Optuna sampler (seeded).")
+@click.option("--objective", type=click.Choice(sorted(OBJECTIVE_NAMES)), default="log_loss",
+              show_default=True, help="Score a trial is judged by (see the module docs).")
+@click.option("--min-resolved", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Fewer resolved triggers than this score the objective's penalty.")
+@click.option("--inner-folds", type=click.IntRange(min=1, max=24), default=3,
+              show_default=True, help="Folds of the tuning window (the pruner sees each).")
+@click.option("--holdout-days", type=click.FloatRange(min=1.0), default=60.0,
+              show_default=True, help="Last days of the period, never seen by a trial.")
+@click.option("--storage", default=None, metavar="URL",
+              help="Study storage: an RDB URL (sqlite:///study.db, postgresql://...) or "
+              "journal:PATH, so several processes share one study (default: a journal file "
+              "under <artifacts-dir>/.tb-cache/optuna/).")
+@click.option("--study-name", default=None, help="Study name (default: <bot>-<run id>).")
+@click.option("--worker", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker number when several processes share a study (offsets the "
+              "sampler's seed).")
+@click.option("--block-hours", type=click.IntRange(min=1), default=None,
+              help="Bootstrap block length in hours (default: twice the horizon).")
+@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Bootstrap resamples.")
+@click.option("--no-write", is_flag=True, default=False,
+              help="Print the result without writing runs/optimizer/<id>/result.json.")
+@artifacts_dir_option
+@pipeline_errors
+def tune_command(bot: str, feed: str, seed: int, start: datetime, end: datetime,
+                 symbol: tuple[str, ...], synthetic_edge: float | None, trials: int,
+                 space: str, sampler: str, objective: str, min_resolved: int, inner_folds: int,
+                 holdout_days: float, storage: str | None, study_name: str | None,
+                 worker: int, block_hours: int | None, resamples: int, no_write: bool,
+                 artifacts_dir: Path) -> None:
+    """Tune a bot with Optuna and write a reference run; print it as JSON.
+
+    Trials walk the tuning window (the period minus its last --holdout-days) through the
+    one decision path, fold by fold, reporting the objective after each fold to a median
+    pruner. The winner and the configured parameters are then walked onto the held-out
+    window (logistic p_up fitted on the tuning window) and scored with block-bootstrap
+    intervals. Writes runs/optimizer/<run_id>/result.json (winning params, score function,
+    data, windows, out-of-sample result). Tuned results on past or synthetic data do not
+    predict live results.
+
+    Example:
+
+        tb backtest tune --bot divergence --start 2025-01-01T00:00:00Z --trials 40
+            --end 2025-07-01T00:00:00Z --sampler tpe --seed 7
+    """
+    from functions.backtest.tune import run_tune
+    from shared.backtest.tuning import TuneSpec
+    from shared.bots.registry import BOTS
+
+    if bot not in BOTS:
+        raise click.BadParameter(f"{bot!r} is not a registered bot (known: "
+                                 f"{', '.join(sorted(BOTS))})", param_hint="--bot")
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    spec = TuneSpec(bot=bot, objective=objective, min_resolved=min_resolved, trials=trials,
+                    sampler="random" if sampler == "random" else "tpe", seed=seed,
+                    inner_folds=inner_folds, holdout_days=holdout_days, storage=storage,
+                    study_name=study_name, worker=worker,
+                    space="full" if space == "full" else "local")
+    result, path = run_tune(feed=feed, seed=seed, start=start, end=end,
+                            symbols=list(symbol) or None, synthetic_edge=synthetic_edge,
+                            spec=spec, artifacts_dir=artifacts_dir, block_hours=block_hours,
+                            resamples=resamples, write=not no_write)
+    out = result.model_dump(mode="json") | {"written": str(path) if path else None}
+    click.echo(json.dumps(out, sort_keys=True, indent=2))
+
+
+GOVERNANCE_START = datetime(2021, 11, 1, tzinfo=UTC)  # the pinned datasets' news overlap
+GOVERNANCE_END = datetime(2022, 7, 1, tzinfo=UTC)
+
+
+@group.command("compare")
+@click.option("--base", "base_ref", required=True, help="Git ref of the old parameters.")
+@click.option("--head", "head_ref", required=True, help="Git ref of the new parameters.")
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=".", show_default=True, help="Git repository to read refs from.")
+@feed_option(help="Data both are walked on (default for the gate: dataset, the pinned "
+             "files in config/tracer.yaml of the working tree).")
+@seed_option(help="Seed of the synthetic feed and of the bootstrap.")
+@click.option("--start", type=IsoTime(), default=None,
+              help="First in-sample time (default: 2021-11-01T00:00:00Z, the pinned news).")
+@click.option("--end", type=IsoTime(), default=None,
+              help="Last out-of-sample time (default: 2022-07-01T00:00:00Z).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: every dataset symbol, or the tracer's).")
+@synthetic_edge_option
+@_window_options
+@click.option("--summary-out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Append the Markdown table here (the workflow gives $GITHUB_STEP_SUMMARY).")
+def compare_command(base_ref: str, head_ref: str, repo: Path, feed: str, seed: int,
+                    start: datetime | None, end: datetime | None, symbol: tuple[str, ...],
+                    synthetic_edge: float | None, train_days: float, test_days: float,
+                    anchored: bool, block_hours: int | None, resamples: int,
+                    summary_out: Path | None) -> None:
+    """Walk the old and new parameters forward and fail when the new are worse.
+
+    Reads config/ at both git refs (git show, into temporary directories), walks each
+    forward on the same data and windows (logistic p_up fitted in-sample in each fold), and
+    prints one JSON object: base and head out-of-sample scores with intervals, verdict
+    (worse, not_worse, inconclusive), reasons and the declared tolerance. Exits 1 when the
+    head is worse beyond tolerance, 2 on a usage or data error. Backtest results do not
+    predict live results.
+
+    Example:
+
+        tb backtest compare --base origin/main --head HEAD --feed dataset
+    """
+    from functions.backtest.compare import run_compare
+    from functions.backtest.walkforward import WindowPlan
+
+    start = start or GOVERNANCE_START
+    end = end or GOVERNANCE_END
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    plan = WindowPlan(train_days, test_days, anchored, block_hours, resamples)
+    try:
+        result, markdown = run_compare(repo=repo, base_ref=base_ref, head_ref=head_ref,
+                                       feed=feed, seed=seed, start=start, end=end,
+                                       symbols=list(symbol) or None,
+                                       synthetic_edge=synthetic_edge, plan=plan)
+    except PipelineError as e:  # 1 means "worse", and only that
+        raise click.UsageError(str(e)) from e
+    if summary_out is not None:
+        with summary_out.open("a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    click.echo(json.dumps(result, sort_keys=True, indent=2))
+    if result["verdict"] == "worse":
+        raise SystemExit(1)
+
+
+@group.command("sensitivity")
+@seed_option(help="Seed of the synthetic feed.")
+@click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
+@click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
+@click.option("--symbol", type=Symbol(), multiple=True,
+              help="Symbol (repeatable; default: config/tracer.yaml).")
+def sensitivity_command(seed: int, start: datetime, end: datetime,
+                        symbol: tuple[str, ...]) -> None:
+    """Does the configured signal find the synthetic feed's planted relation? Print JSON.
+
+    Walks the window with the relation on and off and reports the signal's triggers, hit
+    rate, baseline hit rate and binomial z (found: z >= 3 with the relation on; invented:
+    |z| >= 3 with it off), next to an oracle that knows which synthetic stories are
+    informed (calls their side at the first poll after their first headline), with the
+    ratios of the signal's z and excess hit rate to the oracle's. Synthetic results do not
+    predict live results.
+
+    Example:
+
+        tb backtest sensitivity --start 2025-01-01T00:00:00Z --end 2025-07-01T00:00:00Z
+    """
+    from functions.backtest.sensitivity import run_sensitivity
+
+    if end <= start:
+        raise click.BadParameter("--end must be after --start", param_hint="--end")
+    try:
+        out = run_sensitivity(seed=seed, start=start, end=end, symbols=list(symbol) or None)
+    except PipelineError as e:
+        raise click.UsageError(str(e)) from e
+    click.echo(json.dumps(out, sort_keys=True, indent=2))

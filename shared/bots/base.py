@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ __all__ = [
     "BotConfig",
     "BotDecision",
     "HardThreshold",
+    "ParamRange",
+    "search_space",
 ]
 
 
@@ -61,6 +64,62 @@ class HardThreshold:
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
         return f"{left}{low}, {high}{right}"
+
+
+@dataclass(frozen=True)
+class ParamRange:
+    """Where a tuner may look for one parameter: the closed range its config model allows
+    (an open bound moved to the next allowed value), integer or continuous."""
+
+    low: float
+    high: float
+    integer: bool
+    default: float
+
+    @property
+    def step(self) -> float | None:
+        """1 for an integer parameter, None for a continuous one."""
+        return 1.0 if self.integer else None
+
+
+def search_space(config_model: type[BaseModel]) -> dict[str, ParamRange]:
+    """Every numeric parameter of ``config_model`` with both bounds declared, generated from
+    its ``Field(ge/gt/le/lt)`` metadata: the search space is the config contract itself, so
+    a new parameter or a changed bound changes what the tuner searches, with no second list.
+    A parameter without both bounds is left out (the readiness board names it)."""
+    out: dict[str, ParamRange] = {}
+    for name, info in config_model.model_fields.items():
+        bound = _threshold_of(info.metadata)
+        if bound is None or bound.low is None or bound.high is None:
+            continue
+        integer = info.annotation is int
+        low, high = float(bound.low), float(bound.high)
+        if bound.low_open:
+            low = low + 1.0 if integer else math.nextafter(low, math.inf)
+        if bound.high_open:
+            high = high - 1.0 if integer else math.nextafter(high, -math.inf)
+        default = info.default
+        if low < high and isinstance(default, int | float):
+            out[name] = ParamRange(low=low, high=high, integer=integer, default=float(default))
+    return out
+
+
+def _threshold_of(metadata: list[Any]) -> HardThreshold | None:
+    bounds: dict[str, Any] = {}
+    for meta in metadata:
+        if isinstance(meta, Ge):
+            bounds["low"] = meta.ge
+        elif isinstance(meta, Gt):
+            bounds.update(low=meta.gt, low_open=True)
+        elif isinstance(meta, Le):
+            bounds["high"] = meta.le
+        elif isinstance(meta, Lt):
+            bounds.update(high=meta.lt, high_open=True)
+    if not bounds:
+        return None
+    return HardThreshold(low=bounds.get("low"), high=bounds.get("high"),
+                         low_open=bounds.get("low_open", False),
+                         high_open=bounds.get("high_open", False))
 
 
 @dataclass(frozen=True)
@@ -103,21 +162,7 @@ class Bot(ABC, Generic[InputT, ConfigT]):
         """The declared bounds of every bounded numeric parameter, from the config model."""
         out: dict[str, HardThreshold] = {}
         for name, info in cls.config_model.model_fields.items():
-            bounds: dict[str, Any] = {}
-            for meta in info.metadata:
-                if isinstance(meta, Ge):
-                    bounds["low"] = meta.ge
-                elif isinstance(meta, Gt):
-                    bounds.update(low=meta.gt, low_open=True)
-                elif isinstance(meta, Le):
-                    bounds["high"] = meta.le
-                elif isinstance(meta, Lt):
-                    bounds.update(high=meta.lt, high_open=True)
-            if bounds:
-                out[name] = HardThreshold(
-                    low=bounds.get("low"),
-                    high=bounds.get("high"),
-                    low_open=bounds.get("low_open", False),
-                    high_open=bounds.get("high_open", False),
-                )
+            bound = _threshold_of(info.metadata)
+            if bound is not None:
+                out[name] = bound
         return out

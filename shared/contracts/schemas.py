@@ -24,6 +24,7 @@ from shared.contracts import (
 from shared.contracts.backtest import BacktestReport
 from shared.contracts.evaluation import EvalSnapshot
 from shared.contracts.monitor import CheckReport
+from shared.contracts.optimizer import OptimizerRun
 from shared.contracts.paper import DrillResult, PaperAccount, PaperRiskState, PaperSummary
 from shared.contracts.universe import UniverseRun, UniverseShard
 
@@ -38,6 +39,7 @@ ARTIFACT_MODELS: dict[str, type[BaseModel]] = {
     "drill_result": DrillResult,
     "paper_account": PaperAccount,
     "paper_risk_state": PaperRiskState,
+    "optimizer_run": OptimizerRun,
     "paper_summary": PaperSummary,
     "tracer_run": TracerRun,
     "run_inputs": RunInputs,
@@ -57,6 +59,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "eval_snapshot": EvalSnapshot,
     "forecast": Forecast,
     "narrative": Narrative,
+    "optimizer_run": OptimizerRun,
     "report_envelope": ReportEnvelope,
     "run_inputs": RunInputs,
     "run_manifest": RunManifest,

@@ -40,7 +40,7 @@ from shared.contracts import Narrative, Timeframe
 from shared.contracts.frames import empty_bars_frame
 from shared.errors import ConfigError
 
-__all__ = ["ORIGIN", "SyntheticFeed", "SyntheticParams", "SymbolProfile"]
+__all__ = ["ORIGIN", "PlantedStory", "SyntheticFeed", "SyntheticParams", "SymbolProfile"]
 
 ORIGIN = datetime(2018, 1, 1, tzinfo=UTC)
 _EPOCH_HOURS = 4096
@@ -127,6 +127,17 @@ def default_profile(symbol: str, name: str | None = None) -> SymbolProfile:
         base_price=10.0 + (h % 5000),
         base_volume=1_000.0 + (h % 100_000),
     )
+
+
+@dataclass(frozen=True)
+class PlantedStory:
+    """What the feed planted (for an oracle that knows it; the pipeline never reads this):
+    a story's first hour, its side, strength and whether it moves the price."""
+
+    start: datetime
+    sign: int
+    strength: float
+    informed: bool
 
 
 @dataclass(frozen=True)
@@ -228,6 +239,21 @@ class SyntheticFeed:
                         items.append(narrative)
         items.sort(key=lambda n: (n.fetched_at, n.narrative_id))
         return items
+
+    def planted_stories(self, symbol: str, *, start: datetime, end: datetime
+                        ) -> list[PlantedStory]:
+        """The stories whose first hour is in ``[start, end)``: the answer key an oracle
+        measures the signal against (the best the feed allows)."""
+        lo = max(0, _floor_hours(start - ORIGIN))
+        hi = _ceil_hours(end - ORIGIN)
+        out = []
+        for epoch in range(lo // _EPOCH_HOURS, hi // _EPOCH_HOURS + 1):
+            for story in self._epoch_stories(symbol, epoch):
+                when = ORIGIN + story.start_hour * _HOUR
+                if start <= when < end:
+                    out.append(PlantedStory(when, story.sign, story.strength,
+                                            story.informed and self.params.edge > 0))
+        return out
 
     # ----------------------------------------------------------------- generation
     def _rng(self, *parts: object) -> np.random.Generator:

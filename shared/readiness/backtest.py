@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
+from shared.bots.base import search_space as generated_space
 from shared.contracts import ReportEnvelope
+from shared.contracts.optimizer import OptimizerRun
 from shared.readiness.evidence import Item, Tree
 from shared.readiness.facts import search_space
+from shared.store.layout import OPTIMIZER_DIR
 
 __all__ = ["TITLES", "check_backtest"]
 
@@ -54,35 +55,41 @@ def _space(tree: Tree, name: str) -> tuple[bool, str]:
     bot = tree.bot_class(name)
     space = search_space(bot)
     if space is None:
-        return False, f"{bot.__module__} exports no SEARCH_SPACE"
+        return False, f"{bot.__module__} exports no generated SEARCH_SPACE"
+    generated = generated_space(bot.config_model)
     params = list(bot.config_model.model_fields)
     missing = [p for p in params if p not in space]
     unknown = [p for p in space if p not in params]
-    bad = []
-    thresholds = bot.hard_thresholds()
-    for param, (low, high, step) in space.items():
-        if not (low < high and step > 0):
-            bad.append(f"{param}: range ({low:g}, {high:g}, step {step:g})")
-        bound = thresholds.get(param)
-        if bound is not None and ((bound.low is not None and low < bound.low)
-                                  or (bound.high is not None and high > bound.high)):
-            bad.append(f"{param}: ({low:g}, {high:g}) leaves its hard range {bound}")
-    if missing or unknown or bad:
-        parts = ([f"missing {missing}"] if missing else []) + (
-            [f"unknown {unknown}"] if unknown else []) + bad
+    drift = [p for p in space if p in generated and space[p] != generated[p]]
+    bad = [f"{p}: range ({r.low:g}, {r.high:g})" for p, r in space.items() if not r.low < r.high]
+    if missing or unknown or drift or bad:
+        parts = ([f"missing {missing} (give each a ge/le bound)"] if missing else []) + (
+            [f"unknown {unknown}"] if unknown else []) + (
+            [f"not the config bounds {drift}"] if drift else []) + bad
         return False, f"{bot.__module__}.SEARCH_SPACE: " + "; ".join(parts)
-    return True, f"{bot.__module__}.SEARCH_SPACE: {len(space)} parameters with range and step"
+    return True, (f"{bot.__module__}.SEARCH_SPACE: all {len(space)} parameters, generated "
+                  "from the config bounds")
 
 
 def _reference(tree: Tree, name: str) -> tuple[bool, str]:
-    folder = tree.root / "runs" / "optimizer" / name
-    found = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    for path in found:
+    """A tuning run of this bot on file (``runs/optimizer/<run_id>/result.json``, written by
+    ``tb backtest tune``): a valid optimizer run with winning parameters, its score function
+    and the winner's out-of-sample result."""
+    folder = tree.root / OPTIMIZER_DIR
+    bad = []
+    for path in sorted(folder.glob("*/result.json")) if folder.is_dir() else []:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except ValueError:
+            run = OptimizerRun.model_validate_json(path.read_bytes())
+        except (OSError, ValueError) as e:
+            bad.append(f"{tree.rel(path)}: {str(e).splitlines()[0]}")
             continue
-        if isinstance(doc, dict) and doc.get("winning_params") and doc.get("score_function"):
-            return True, f"{tree.rel(path)}: winning params and score function on file"
-    return False, f"{tree.rel(folder)}/: no optimizer reference run on file " \
-                  "(winning_params + score_function)"
+        if run.bot != name:
+            continue
+        if run.winning_params and run.score_function and run.out_of_sample.get("winning"):
+            oos = run.out_of_sample["winning"]
+            return True, (f"{tree.rel(path)}: {run.objective.name} tuned over "
+                          f"{sum(run.trials.values())} trials; held out: "
+                          f"{oos.get('oos_resolved')} resolved triggers")
+    note = f" (unreadable: {'; '.join(bad)})" if bad else ""
+    return False, (f"{OPTIMIZER_DIR}/: no optimizer reference run of {name} on file (winning "
+                   f"params, score function, out-of-sample result){note}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.bots.base import Bot
+from shared.bots.base import Bot, ParamRange
 from shared.config import load_yaml_model
 from shared.readiness.evidence import Tree
 from shared.reason_codes import ReasonCodeRegistry
@@ -120,9 +120,10 @@ def code_rows(bot: type[Bot[Any, Any]], registry: ReasonCodeRegistry | None) -> 
     return rows
 
 
-def search_space(bot: type[Bot[Any, Any]]) -> dict[str, tuple[float, float, float]] | None:
+def search_space(bot: type[Bot[Any, Any]]) -> dict[str, ParamRange] | None:
+    """The bot module's ``SEARCH_SPACE`` when it is the generated one (name -> ParamRange)."""
     module = __import__(bot.__module__, fromlist=["_"])
     space = getattr(module, "SEARCH_SPACE", None)
-    if not isinstance(space, dict):
+    if not isinstance(space, dict) or not all(isinstance(v, ParamRange) for v in space.values()):
         return None
-    return {str(k): (float(v[0]), float(v[1]), float(v[2])) for k, v in space.items()}
+    return {str(k): v for k, v in space.items()}

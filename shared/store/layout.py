@@ -36,12 +36,14 @@ __all__ = [
     "SHARDS_DIR",
     "UNIVERSE_DIR",
     "UNIVERSE_METRICS",
+    "OPTIMIZER_DIR",
     "EvalPaths",
     "backtest_dir",
     "day_dir",
     "days_between",
     "SNAPSHOT_KINDS",
     "eval_snapshot_dir",
+    "optimizer_run_path",
     "shard_file_name",
     "shard_partial_path",
     "shard_set_dir",
@@ -57,6 +59,12 @@ ARTIFACT_ROOTS = (RUNS_DIR, UNIVERSE_DIR, EVAL_DIR)
 SHARDS_DIR = f"{UNIVERSE_DIR}/_shards"
 UNIVERSE_METRICS = f"{UNIVERSE_DIR}/metrics.csv"
 BACKTESTS_DIR = f"{RUNS_DIR}/backtests"
+OPTIMIZER_DIR = f"{RUNS_DIR}/optimizer"
+
+
+def optimizer_run_path(run_id: str) -> str:
+    """A tuning run's result (its Optuna journal, when kept, sits beside it)."""
+    return f"{OPTIMIZER_DIR}/{run_id}/result.json"
 
 
 def day_dir(as_of: datetime) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.bots.gate import gate
 from shared.contracts import Authority, Mode
 from shared.contracts.signal import Candidate
@@ -17,7 +17,8 @@ class CooldownConfig(BotConfig):
     cooldown_hours: int = Field(default=24, ge=0, le=24 * 14)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {"cooldown_hours": (0.0, 72.0, 6.0)}
+SEARCH_SPACE: dict[str, ParamRange] = search_space(CooldownConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
 
 class Cooldown(Bot[Candidate, CooldownConfig]):

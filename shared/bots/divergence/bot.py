@@ -10,8 +10,10 @@ it needs the guards' verdicts too.) The forecast maps a narrative-led divergence
 logistic whose coefficients are parameters:
 ``p_up = 1 / (1 + exp(-(logistic_intercept + logistic_slope * divergence)))``; when the
 divergence is not narrative-led the slope term is dropped (no view beyond the intercept).
-The default slope is a conservative prior (triggers at the threshold map to about 0.57),
-not a fit: fitting it walk-forward on recorded runs is the tuner's job.
+The configured slope is a conservative prior (triggers at the threshold map to about 0.57),
+not a fit; ``tb backtest walk-forward`` fits both coefficients on each fold's in-sample
+triggers (:func:`shared.backtest.walkforward.fit_logistic`, this prior as its mean) and scores
+them out of sample.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 from pydantic import Field, PositiveInt
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.contracts import (
     Authority,
     Decision,
@@ -34,7 +36,6 @@ from shared.contracts import (
 )
 
 __all__ = [
-    "NOT_TUNED",
     "SEARCH_SPACE",
     "DivergenceBot",
     "DivergenceConfig",
@@ -56,23 +57,9 @@ class DivergenceConfig(BotConfig):
     logistic_slope: float = Field(default=0.5, ge=0.0, le=10.0)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
-    "divergence_threshold": (0.2, 1.2, 0.1),
-    "min_narrative_mass": (0.0, 2.0, 0.1),
-    "min_narrative_score": (0.1, 0.8, 0.05),
-    "move_scale_z": (0.5, 3.0, 0.25),
-    "hard_max_move_z": (3.0, 10.0, 1.0),
-    "logistic_intercept": (-1.0, 1.0, 0.1),
-    "logistic_slope": (0.2, 3.0, 0.2),
-}
-"""Tunable parameters: ``{name: (low, high, step)}``."""
+SEARCH_SPACE: dict[str, ParamRange] = search_space(DivergenceConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
-NOT_TUNED: dict[str, str] = {
-    "horizon_hours": "defines what is forecast, not how well",
-    "max_disagreement_share": "only labels a warning (DIV_MODEL_DISAGREEMENT)",
-    "warning_margin": "only labels a warning (DIV_NEAR_THRESHOLD)",
-}
-"""Parameters deliberately left out of the search, with the reason."""
 
 
 @dataclass(frozen=True)

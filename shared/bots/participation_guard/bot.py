@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.bots.gate import gate
 from shared.contracts import Authority, Mode
 from shared.contracts.signal import Candidate
@@ -22,7 +22,8 @@ class ParticipationGuardConfig(BotConfig):
     min_participation: float = Field(default=0.7, ge=0.0, le=5.0)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {"min_participation": (0.0, 1.5, 0.1)}
+SEARCH_SPACE: dict[str, ParamRange] = search_space(ParticipationGuardConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
 
 class ParticipationGuard(Bot[Candidate, ParticipationGuardConfig]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.bots.gate import gate
 from shared.contracts import Authority, Mode
 from shared.contracts.signal import Candidate
@@ -18,10 +18,8 @@ class PersistenceGuardConfig(BotConfig):
     min_windows: int = Field(default=2, ge=1, le=10)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
-    "min_sources": (1.0, 4.0, 1.0),
-    "min_windows": (1.0, 4.0, 1.0),
-}
+SEARCH_SPACE: dict[str, ParamRange] = search_space(PersistenceGuardConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
 
 class PersistenceGuard(Bot[Candidate, PersistenceGuardConfig]):

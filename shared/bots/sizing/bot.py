@@ -7,7 +7,7 @@ import math
 
 from pydantic import Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.contracts import Authority, Decision, Evidence, Mode
 from shared.contracts.signal import Candidate
 
@@ -20,11 +20,8 @@ class SizingConfig(BotConfig):
     cap: float = Field(default=0.25, gt=0.0, le=1.0)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
-    "risk_budget": (0.0025, 0.03, 0.0025),
-    "floor": (0.0, 0.05, 0.01),
-    "cap": (0.05, 0.5, 0.05),
-}
+SEARCH_SPACE: dict[str, ParamRange] = search_space(SizingConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
 
 def target_size(realized_vol: float, horizon_hours: int, confidence: float,

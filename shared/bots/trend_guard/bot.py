@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.bots.gate import gate
 from shared.contracts import Authority, Direction, Mode
 from shared.contracts.signal import Candidate
@@ -18,10 +18,8 @@ class TrendGuardConfig(BotConfig):
     exceptional_divergence: float = Field(default=1.2, ge=0.1, le=2.0)
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {
-    "block_trend_z": (1.0, 4.0, 0.5),
-    "exceptional_divergence": (0.8, 1.8, 0.1),
-}
+SEARCH_SPACE: dict[str, ParamRange] = search_space(TrendGuardConfig)
+"""Tunable parameters, generated from the config bounds (:func:`~shared.bots.base.search_space`)."""
 
 
 class TrendGuard(Bot[Candidate, TrendGuardConfig]):

@@ -93,6 +93,16 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("paper", "status"): ["paper", "status", *art],
         ("drill",): ["drill", "--scenario", "dead-feed", "--days", "2", *art],
         ("dashboard", "build"): ["dashboard", "build", *art, "--out", str(tmp_path / "site")],
+        ("backtest", "walk-forward"): ["backtest", "walk-forward", "--start",
+                                       "2025-01-01T00:00:00Z", "--end", "2025-01-15T00:00:00Z",
+                                       "--train-days", "7", "--test-days", "7"],
+        ("backtest", "tune"): ["backtest", "tune", "--bot", "cooldown", "--start",
+                               "2025-01-01T00:00:00Z", "--end", "2025-01-15T00:00:00Z",
+                               "--holdout-days", "5", "--trials", "1", *art],
+        ("backtest", "compare"): ["backtest", "compare", "--base", "HEAD", "--head", "HEAD",
+                                  "--repo", str(tmp_path), "--feed", "synthetic"],
+        ("backtest", "sensitivity"): ["backtest", "sensitivity", "--start",
+                                      "2025-01-01T00:00:00Z", "--end", "2025-01-08T00:00:00Z"],
     }
 
 

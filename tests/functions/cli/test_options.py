@@ -35,6 +35,14 @@ TIME_OPTIONS = [
     (["paper", "replay", "--start", "2026-01-01T00:00:00Z"], "--end"),
     (["paper", "run"], "--as-of"),
     (["drill"], "--start"),
+    (["backtest", "walk-forward", "--end", "2025-01-15T00:00:00Z"], "--start"),
+    (["backtest", "walk-forward", "--start", "2025-01-01T00:00:00Z"], "--end"),
+    (["backtest", "tune", "--bot", "cooldown", "--end", "2025-01-15T00:00:00Z"], "--start"),
+    (["backtest", "tune", "--bot", "cooldown", "--start", "2025-01-01T00:00:00Z"], "--end"),
+    (["backtest", "compare", "--base", "HEAD", "--head", "HEAD"], "--start"),
+    (["backtest", "compare", "--base", "HEAD", "--head", "HEAD"], "--end"),
+    (["backtest", "sensitivity", "--end", "2025-01-15T00:00:00Z"], "--start"),
+    (["backtest", "sensitivity", "--start", "2025-01-01T00:00:00Z"], "--end"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.bots.registry import BOTS
 from shared.bots.runner import BotRunner, is_effective
 from shared.contracts import Authority, Decision, EnvelopeStatus, Mode
@@ -140,16 +140,32 @@ def test_hard_thresholds_come_from_config_bounds() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(BOTS))
-def test_search_space_covers_every_parameter_inside_its_hard_threshold(name: str) -> None:
+def test_search_space_is_generated_and_covers_every_parameter_inside_its_hard_threshold(
+        name: str) -> None:
     bot_class = BOTS[name].bot_class
     module = importlib.import_module(bot_class.__module__)
-    space: dict[str, tuple[float, float, float]] = module.SEARCH_SPACE
-    not_tuned: dict[str, str] = getattr(module, "NOT_TUNED", {})
-    assert not set(space) & set(not_tuned)
-    assert set(space) | set(not_tuned) == set(bot_class.config_model.model_fields)
+    space: dict[str, ParamRange] = module.SEARCH_SPACE
+    assert space == search_space(bot_class.config_model)
+    assert set(space) == set(bot_class.config_model.model_fields)
     bounds = bot_class.hard_thresholds()
-    for param, (low, high, step) in space.items():
-        assert low < high and step > 0, param
+    for param, r in space.items():
+        assert r.low < r.high, param
         limit = bounds[param]
-        assert limit.low is None or (low > limit.low if limit.low_open else low >= limit.low)
-        assert limit.high is None or high <= limit.high, param
+        assert limit.low is None or (r.low > limit.low if limit.low_open else r.low >= limit.low)
+        assert limit.high is None or r.high <= limit.high, param
+        assert r.low <= r.default <= r.high, param
+
+
+def test_search_space_follows_the_config_bounds() -> None:
+    """A bound changed in the model changes the space: nothing is typed in twice."""
+
+    class Probe(BotConfig):
+        count: int = Field(default=3, gt=0, le=9)
+        share: float = Field(default=0.5, gt=0.0, lt=1.0)
+        free: float = 1.0  # no bounds: not searchable
+
+    space = search_space(Probe)
+    assert space["count"] == ParamRange(low=1.0, high=9.0, integer=True, default=3.0)
+    assert 0.0 < space["share"].low < 1e-300 and space["share"].high < 1.0
+    assert space["share"].step is None and space["count"].step == 1.0
+    assert "free" not in space
