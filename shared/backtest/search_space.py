@@ -16,12 +16,16 @@ import optuna
 from shared.bots.base import ParamRange, search_space
 from shared.bots.registry import BOTS
 from shared.errors import ConfigError
+from shared.signal.engine import NOT_IN_ENGINE
 
 __all__ = ["SPACES", "TUNABLE_BOTS", "describe", "local_space", "space_for", "suggest"]
 
-TUNABLE_BOTS: tuple[str, ...] = tuple(
-    sorted(name for name, entry in BOTS.items() if search_space(entry.bot_class.config_model)))
-"""Every registered bot with at least one bounded parameter."""
+TUNABLE_BOTS: tuple[str, ...] = tuple(sorted(
+    name for name, entry in BOTS.items()
+    if name not in NOT_IN_ENGINE and search_space(entry.bot_class.config_model)))
+"""Every bot the engine runs with at least one bounded parameter. The execution bot acts
+after the engine (paper path) and its sizes are risk choices, never searched (its SPEC § 26);
+a walk of the signal could not score them anyway."""
 
 
 def space_for(bot: str) -> dict[str, ParamRange]:

@@ -45,7 +45,7 @@ def test_the_oracle_finds_the_planted_relation_and_bounds_the_signal(seed: int,
 @pytest.mark.xfail(strict=False, reason=(
     "measured: at the configured 12 h horizon the signal's z on 6-month windows is 1.6-3.5 "
     "pooled over three symbols and 0.2-1.8 on one, where even the oracle reaches only "
-    "1.4-1.7 on one symbol; see the helper report of issue 10"))
+    "1.4-1.7 on one symbol; see docs/backtest.md, Synthetic sensitivity"))
 @pytest.mark.parametrize(("seed", "year"), WINDOWS)
 def test_the_signal_finds_the_planted_relation_on_every_window(seed: int, year: int) -> None:
     on = _run(seed, year, POOLED)["edge_on"]
