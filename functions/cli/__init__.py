@@ -3,7 +3,9 @@ calls a stage's ``run``, writes through ``shared.store``, and turns ``PipelineEr
 clear message and a non-zero exit.
 
 Shared options and the one time type are in :mod:`functions.cli.options`; decision times
-come from :mod:`shared.clock`. One module per command group:
+come from :mod:`shared.clock`. One module per command group, loaded only when its command
+runs (:class:`LazyGroup`: ``tb --help`` and shell completion import neither pandas nor
+pydantic, so they answer at once):
 
 * ``tracer.py``    ``tb run | replay | validate | index rebuild``
 * ``universe.py``  ``tb universe plan | run | merge | notify``
@@ -15,29 +17,113 @@ come from :mod:`shared.clock`. One module per command group:
 * ``data.py``      ``tb data check``
 * ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
 
+To add a command: one line in ``COMMANDS`` (module, attribute, the first line of its help;
+tests/functions/cli/test_lazy.py checks the line matches the command's own help).
+
 Usage errors (a bad flag or value) exit 2; pipeline errors exit 1 with their message. Every
-command runs with the environment's secrets scrubbed from every log record.
+command runs with the environment's secrets scrubbed from every log record. ``-v``/``-q``
+are accepted before and after any subcommand (:mod:`functions.cli.verbosity`).
 """
 
 from __future__ import annotations
 
-import logging
-import sys
+import importlib
 
 import click
 
-from functions.cli import backtest, board, bots, check, data, simulate, status, study, tracer
-from functions.cli import eval as eval_cli
-from functions.cli import sentiment as sentiment_cli
-from functions.cli import universe as universe_cli
-from shared.settings import install_environment_redaction
+from functions.cli.verbosity import add_verbosity, apply_verbosity
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
+
+# name -> (module, attribute, first line of the command's help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "backtest": ("functions.cli.backtest", "group", "Backtests over recorded bars."),
+    "board": ("functions.cli.board", "group",
+              "The readiness board: Docs/27, Impl/15, Runtime/8, Backtest/4 per bot, computed "
+              "now by executing each check against the tree (type-check, fixtures, registry, "
+              "spec, ...)."),
+    "bots": ("functions.cli.bots", "group", "Decision bots: fixtures and recorded timelines."),
+    "check": ("functions.cli.check", "check_command",
+              "Check the system: artifacts valid, heartbeats, missed runs, degraded ratio, "
+              "trend."),
+    "data": ("functions.cli.data", "group",
+             "Check data files (bars, narratives) before a study or a run reads them."),
+    "eval": ("functions.cli.eval", "group",
+             "Score forecasts: resolve ours, snapshot metrics, evaluate any forecasts CSV."),
+    "index": ("functions.cli.tracer", "index_group",
+              "The SQLite index of runs and envelopes (derived from the artifacts)."),
+    "replay": ("functions.cli.tracer", "replay_command",
+               "Re-run a recorded tracer run from its record alone (no network) and compare."),
+    "run": ("functions.cli.tracer", "run_command",
+            "Run one tracer cycle for a symbol and write its artifacts under runs/."),
+    "sentiment": ("functions.cli.sentiment", "group",
+                  "Score the sentiment of news headlines and sentences."),
+    "simulate": ("functions.cli.simulate", "simulate_command",
+                 "Simulate the schedules offline: hourly tb run, daily eval ingest + snapshot, "
+                 "and a weekly snapshot at the end, all on the seeded synthetic feed."),
+    "status": ("functions.cli.status", "status_command",
+               "Show each stage's last run and age, degraded share and streak, missed runs, "
+               "the last trigger, the latest evaluation verdict, the last self-check, the "
+               "pause switch and which keys are detected (names only, never values)."),
+    "study": ("functions.cli.study", "study_command",
+              "Run the pipeline over every bar in a period, point-in-time, and print one JSON "
+              "object."),
+    "universe": ("functions.cli.universe", "group",
+                 "The universe: every symbol on its own trading hours, ranked into one digest."),
+    "validate": ("functions.cli.tracer", "validate_command",
+                 "Check every artifact under --artifacts-dir against its schema and manifest "
+                 "digests."),
+}
 
 
-@click.group()
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def cli(verbose: int) -> None:
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (click's documented lazy-loading
+    pattern). Listing them (``--help``, completion) reads only ``COMMANDS``."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str, str]], **kwargs: object
+                 ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attr, _ = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(module), attr)
+            self.add_command(add_verbosity(command), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                text = self.commands[name].get_short_help_str(limit)
+            else:
+                text = click.utils.make_default_short_help(self.lazy[name][2], limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tracer-bullet")
+    except PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown"
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS)
+@click.version_option(None, "--version", package_name="tracer-bullet", prog_name="tb",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
     """Tracer Bullet: a market-narrative signal agent.
 
     Every command works offline on the embedded default (seeded synthetic feed, offline
@@ -47,33 +133,20 @@ def cli(verbose: int) -> None:
     Example:
 
         tb run --seed 7 --as-of 2026-11-20T12:00:00Z --artifacts-dir /tmp/tb
+
+    Shell completion (bash; zsh and fish alike with zsh_source / fish_source):
+
+        eval "$(_TB_COMPLETE=bash_source tb)"
     """
     # Before anything can log: every secret in the environment is scrubbed from every log
     # record of every command (urllib3's debug line holds the Telegram token in its path).
+    from shared.settings import install_environment_redaction
+
     install_environment_redaction()
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    apply_verbosity(click.get_current_context().meta.get("tb.verbosity", 0))
 
 
-for _command in (
-    tracer.run_command,
-    tracer.validate_command,
-    tracer.replay_command,
-    tracer.index_group,
-    study.study_command,
-    simulate.simulate_command,
-    bots.group,
-    board.group,
-    backtest.group,
-    data.group,
-    eval_cli.group,
-    sentiment_cli.group,
-    universe_cli.group,
-    check.check_command,
-    status.status_command,
-):
-    cli.add_command(_command)
+add_verbosity(cli)
 
 
 def main() -> None:

@@ -33,7 +33,10 @@ AS_OF = "2026-03-02T12:00:00Z"
 
 def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
         if isinstance(command, click.Group):
             found |= _leaf_commands(command, (*prefix, name))
         else:
