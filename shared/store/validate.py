@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.contracts.frames import validate_bars_frame
 from shared.errors import ContractViolation
-from shared.schemas.export import ARTIFACT_MODELS, render_schemas
+from shared.schemas.export import ARTIFACT_MODELS, render_schema
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
 from shared.store.limits import oversize
@@ -278,7 +278,7 @@ def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(render_schemas()[f"{kind}.schema.json"])
+    schema = json.loads(render_schema(kind))
     cls = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = cls(schema)
     return validator
