@@ -11,6 +11,7 @@ import click
 from functions.cli.options import (
     IsoTime,
     Symbol,
+    allow_unknown_symbol_option,
     artifacts_dir_option,
     pipeline_errors,
     seed_option,
@@ -23,6 +24,7 @@ __all__ = ["simulate_command"]
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First hourly run (ISO-8601).")
 @click.option("--days", type=click.IntRange(1, 60), default=7, show_default=True)
+@allow_unknown_symbol_option
 @click.option("--symbol", "symbols", type=Symbol(), multiple=True, default=("BTC-USD", "ETH-USD"),
               show_default=True, help="Symbol to run every hour (repeatable).")
 @artifacts_dir_option

@@ -14,6 +14,7 @@ from shared.contracts import Direction, OutcomeStatus, RunManifest, SignalOutcom
 __all__ = [
     "MAX_MESSAGE_CHARS",
     "escape_markdown_v2",
+    "plain_text",
     "health_lines",
     "outcome_lines",
     "render_tracer_run",
@@ -27,6 +28,23 @@ _SPECIAL = set("_*[]()~`>#+-=|{}.!\\")
 def escape_markdown_v2(text: str) -> str:
     """Escape every MarkdownV2 special character in plain text."""
     return "".join("\\" + ch if ch in _SPECIAL else ch for ch in text)
+
+
+def plain_text(markdown_v2: str) -> str:
+    """The text a terminal shows for a MarkdownV2 part we rendered: escapes undone and the
+    bold and code markers (unescaped asterisks and backticks) dropped, so ``*BTC\\-USD*``
+    reads ``BTC-USD``. MarkdownV2 is for Telegram only."""
+    out: list[str] = []
+    escaped = False
+    for ch in markdown_v2:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch not in "*`":
+            out.append(ch)
+    return "".join(out)
 
 
 def split_message(lines: Sequence[str], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
