@@ -30,7 +30,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 from functions.cli.verbosity import add_verbosity, apply_verbosity
 
@@ -106,7 +105,7 @@ class LazyGroup(click.Group):
             if name in self.commands:
                 text = self.commands[name].get_short_help_str(limit)
             else:
-                text = make_default_short_help(self.lazy[name][2], limit)
+                text = click.Command(name, help=self.lazy[name][2]).get_short_help_str(limit)
             rows.append((name, text))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
