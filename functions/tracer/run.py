@@ -124,7 +124,9 @@ def run(
         files={paths["inputs"]: sha256_hex(canonical_json(inputs)),
                paths["bars"]: sha256_hex(bars_blob)},
     )
-    parts = render_tracer_run(run_id=run_id, outcome=decided.outcome, manifest=manifest)
+    horizon = decided.forecast.horizon_hours if decided.forecast else None
+    parts = render_tracer_run(run_id=run_id, outcome=decided.outcome, manifest=manifest,
+                              horizon_hours=horizon)
     tracer_run = TracerRun(
         run_id=run_id, as_of=as_of, symbol=symbol, manifest=manifest, outcome=decided.outcome,
         envelopes=decided.envelopes, forecast=decided.forecast,
