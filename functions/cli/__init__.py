@@ -28,8 +28,12 @@ are accepted before and after any subcommand (:mod:`functions.cli.verbosity`).
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 from functions.cli.verbosity import add_verbosity, apply_verbosity
 
@@ -94,6 +98,15 @@ class LazyGroup(click.Group):
             command = getattr(importlib.import_module(module), attr)
             self.add_command(add_verbosity(command), cmd_name)
         return self.commands.get(cmd_name)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Complete command names from ``COMMANDS`` (click's own would import every command
+        to ask whether it is hidden), then options as click does."""
+        from click.shell_completion import CompletionItem
+
+        items = [CompletionItem(name, help=self.lazy[name][2] if name in self.lazy else None)
+                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        return items + click.Command.shell_complete(self, ctx, incomplete)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)

@@ -71,7 +71,10 @@ def reason_words(code: str, registry: ReasonCodeRegistry | None = None) -> str:
     if code not in reg:
         return f"unregistered reason {code}"
     clause = reg[code].meaning.split(";")[0].strip().rstrip(".")
-    return clause[:1].lower() + clause[1:]
+    first = clause.split(" ", 1)[0]
+    if len(first) == 1 or first[1:].islower():  # "The bot" -> "the bot"; "FinBERT" stays
+        clause = clause[:1].lower() + clause[1:]
+    return clause
 
 
 def outcome_words(status: OutcomeStatus, reason_codes: Sequence[str],
