@@ -39,6 +39,11 @@ __all__ = ["index_group", "replay_command", "run_command", "validate_command"]
               help="Symbol to run (default: config/tracer.yaml).")
 @feed_option()
 @click.option("--live", is_flag=True, help="Use real providers for every key that is set.")
+@click.option("--require-live", is_flag=True,
+              help="Implies --live; when the market-data or news keys are missing, run "
+              "nothing, write nothing, say so (stderr, $GITHUB_STEP_SUMMARY, live_ok=false "
+              "in $GITHUB_OUTPUT) and exit 0. For schedules: synthetic data is never "
+              "committed as if it were live.")
 @click.option("--timings", is_flag=True,
               help="Record decision latencies in the artifacts (makes them non-reproducible).")
 @click.option("--notify/--no-notify", default=True, show_default=True,
@@ -46,7 +51,8 @@ __all__ = ["index_group", "replay_command", "run_command", "validate_command"]
 @json_option
 @pipeline_errors
 def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: str | None,
-                feed: str, live: bool, timings: bool, notify: bool, as_json: bool) -> None:
+                feed: str, live: bool, require_live: bool, timings: bool, notify: bool,
+                as_json: bool) -> None:
     """Run one tracer cycle for a symbol and write its artifacts under runs/.
 
     Prints the digest as plain text (Telegram gets it in MarkdownV2), or with --json one
@@ -61,6 +67,13 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, symbol: 
     """
     from functions.tracer.app import run_tracer
     from shared.render.telegram import plain_text
+
+    if require_live:
+        from functions.cli.live_gate import refuse_without_live_keys
+
+        if refuse_without_live_keys("tb run"):
+            return
+        live = True
 
     result = run_tracer(
         seed=seed, as_of=as_of, artifacts_dir=artifacts_dir, symbol=symbol,

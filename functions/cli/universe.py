@@ -80,7 +80,10 @@ def group() -> None:
               help=f"Number of matrix shards (1-{MAX_SHARDS}).")
 @click.option("--now", type=IsoTime(), default=None,
               help="Plan as if it were this time (default: the clock).")
-def plan_command(shards: int, now: datetime | None) -> None:
+@click.option("--require-live", is_flag=True,
+              help="Also print live_ok=true|false: false when the market-data or news keys "
+              "are missing (then shard and reduce are skipped and the job summary says why).")
+def plan_command(shards: int, now: datetime | None, require_live: bool) -> None:
     """Print the sharded workflow's plan as key=value lines for $GITHUB_OUTPUT.
 
     shards=N; as_of=, the one decision time every shard is given (now floored to the
@@ -93,6 +96,11 @@ def plan_command(shards: int, now: datetime | None) -> None:
     """
     for line in plan_lines(now or clock.utc_now(), shards):
         click.echo(line)
+    if require_live:
+        from functions.cli.live_gate import refuse_without_live_keys
+
+        refused = refuse_without_live_keys("tb universe", output=False)
+        click.echo(f"live_ok={'false' if refused else 'true'}")
 
 
 @group.command("run")

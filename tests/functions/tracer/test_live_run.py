@@ -317,7 +317,7 @@ def test_tb_run_live_subprocess_never_writes_or_logs_a_canary_secret(
                              for server in services.servers.values()
                              for r in server.requests)
     assert done.returncode == 0, done.stderr
-    assert "INFO" in done.stderr and "DEBUG" in done.stderr  # -vvv really logged (third-party debug too)
+    assert "INFO" in done.stderr and "DEBUG" in done.stderr  # -vvv really logged
     # When the bars fail the decision stops there (shared.pipeline), so Perplexity is not asked.
     asked = ("APCA_API_SECRET_KEY", "TELEGRAM_BOT_TOKEN",
              *(() if "alpaca" in faults else ("PPLX_API_KEY",)))
