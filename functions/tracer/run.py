@@ -50,6 +50,7 @@ class TracerRequest:
     git_sha: str = "unknown"
     symbol: str | None = None  # overrides the config's symbol
     prior_triggers: tuple[PriorTrigger, ...] = ()  # effective triggers before as_of
+    calendar: str | None = None  # the symbol's exchange calendar (None: trades 24/7)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def run(
     job = SymbolJob(symbol=symbol, signal=settings.signal, engine=engine,
                     history_hours=settings.tracer.history_hours,
                     max_bar_age_hours=settings.tracer.max_bar_age_hours,
-                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe)
+                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe,
+                    calendar=request.calendar)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
     limited = mode_limit_status(settings.mode_limits)
@@ -135,11 +137,16 @@ def run(
     return TracerResult(tracer_run, inputs, bars_frame, bars_blob)
 
 
+CALENDAR_CODES = frozenset({"DATA_MARKET_CLOSED", "DATA_SESSION_OPENING"})
+
+
 def _decided(engine: SignalEngine, decision: SymbolDecision, sources: Sources) -> Decided:
     # The tracer's artifact has no "stale" state: a stale run is a failed outcome, and a
-    # data problem marks the run degraded.
+    # data problem marks the run degraded. A closed market is the calendar's normal business
+    # (the same rule as the universe's): a "market closed" outcome, not a degraded run.
     if decision.state is DecisionState.STALE:
-        sources.board.degrade(decision.reason_code)
+        if decision.reason_code not in CALENDAR_CODES:
+            sources.board.degrade(decision.reason_code)
         return engine.fail(decision.symbol, decision.as_of, decision.reason_code,
                            decision.detail)
     assert decision.decided is not None

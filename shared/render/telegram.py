@@ -109,7 +109,8 @@ def outcome_lines(outcome: SignalOutcome, horizon_hours: int | None = None) -> l
         lines = [f"{arrow} *{symbol}* {escape_markdown_v2(call_line(outcome, horizon_hours))}"]
         lines += [f"• {escape_markdown_v2(line)}" for line in outcome.evidence_lines]
         return lines
-    icon = "⚠️" if outcome.status is OutcomeStatus.FAILED else "⏸"
+    closed = bool(set(outcome.reason_codes) & {"DATA_MARKET_CLOSED", "DATA_SESSION_OPENING"})
+    icon = "⚠️" if outcome.status is OutcomeStatus.FAILED and not closed else "⏸"
     words = outcome_words(outcome.status, outcome.reason_codes)
     return [f"{icon} *{symbol}* {escape_markdown_v2(words)}"]
 
