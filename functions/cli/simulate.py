@@ -40,8 +40,14 @@ def simulate_command(seed: int, start: datetime, days: int, symbols: tuple[str, 
 
         tb simulate --seed 7 --start 2026-11-02T00:00:00Z --days 7 --artifacts-dir /tmp/week
     """
+    from functions.cli.progress import CliProgress
     from functions.simulate.week import simulate
 
-    summary = simulate(artifacts_dir=artifacts_dir, seed=seed, start=start, days=days,
-                       symbols=symbols)
+    progress = CliProgress("simulate", total=(days * 24 + 1) * len(symbols), unit="run",
+                           every=24 * len(symbols))
+    try:
+        summary = simulate(artifacts_dir=artifacts_dir, seed=seed, start=start, days=days,
+                           symbols=symbols, on_run=progress.advance)
+    finally:
+        progress.close()
     click.echo(json.dumps(summary.to_json(), sort_keys=True, indent=2))

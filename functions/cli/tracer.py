@@ -124,9 +124,14 @@ def validate_command(artifacts_dir: Path, as_json: bool) -> None:
 
         tb validate --artifacts-dir /tmp/tb
     """
+    from functions.cli.progress import CliProgress
     from shared.store.validate import check_tree
 
-    report = check_tree(artifacts_dir)
+    progress = CliProgress("validate", total=None, unit="file", every=500)
+    try:
+        report = check_tree(artifacts_dir, on_file=progress.advance)
+    finally:
+        progress.close()
     count = report.count
     bad_files = len({p.path for p in report.problems if not p.path.endswith(".tmp")})
     quarantined = len(report.quarantined)

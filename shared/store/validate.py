@@ -25,7 +25,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -96,13 +96,16 @@ def validate_tree(root: Path) -> tuple[int, list[Problem]]:
     return report.count, report.problems
 
 
-def check_tree(root: Path) -> TreeReport:
-    """Check every artifact under ``root``, crash leftovers and quarantine records."""
+def check_tree(root: Path, on_file: Callable[[str], None] | None = None) -> TreeReport:
+    """Check every artifact under ``root``, crash leftovers and quarantine records.
+    ``on_file`` is told each file's relative path once checked (for progress)."""
     problems: list[Problem] = []
     count = 0
     for path in iter_artifacts(root):
         count += 1
         problems.extend(validate_file(path, root))
+        if on_file is not None:
+            on_file(_rel(path, root))
     records = quarantine.quarantined(root) if problems else {}
     accepted: list[Problem] = []
     for rel in sorted({p.path for p in problems}):
