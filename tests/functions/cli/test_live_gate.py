@@ -52,3 +52,19 @@ def test_a_symbol_is_normalised_and_an_unknown_one_is_a_usage_error(tmp_path: Pa
     assert Path(summary["artifacts"]["run"]).exists() or \
         (Path.cwd() / summary["artifacts"]["run"]).exists()
     assert "\\-" not in summary["digest"]
+
+
+def test_universe_run_json_and_validate_json_are_one_object_each(tmp_path: Path) -> None:
+    import json
+
+    art = str(tmp_path / "art")
+    done = tb("universe", "run", "--json", "--seed", "7", "--as-of", "2026-03-03T18:00:00Z",
+              "--artifacts-dir", art, "--no-notify", env=NO_KEYS)
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert run["counts"]["symbols"] == 12 and run["artifacts"]["run"].endswith(".json")
+    assert "*" not in run["digest"] and "\\" not in run["digest"]
+    done = tb("validate", "--json", "--artifacts-dir", art)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["invalid"] == 0 and report["checked"] == report["valid"] >= 2
