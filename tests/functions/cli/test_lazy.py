@@ -76,3 +76,18 @@ def test_verbosity_levels_keep_third_party_at_warning_until_vvv() -> None:
     assert verbosity_level(2) == (logging.DEBUG, logging.WARNING)
     assert verbosity_level(3) == (logging.DEBUG, logging.DEBUG)
     assert verbosity_level(-1) == (logging.ERROR, logging.ERROR)
+
+
+def test_verbosity_after_the_subcommand_counts_and_adds_up() -> None:
+    import logging
+
+    from click.testing import CliRunner
+
+    now = ["--now", "2026-03-03T18:00:00Z"]
+    assert CliRunner().invoke(cli, ["universe", "plan", "-vv", *now]).exit_code == 0
+    assert logging.getLogger("shared").level == logging.DEBUG
+    assert logging.getLogger().level == logging.WARNING  # third-party stays quiet
+    assert CliRunner().invoke(cli, ["-v", "universe", "plan", "-vv", *now]).exit_code == 0
+    assert logging.getLogger().level == logging.DEBUG  # -v + -vv = -vvv
+    assert CliRunner().invoke(cli, ["universe", "plan", "-q", *now]).exit_code == 0
+    assert logging.getLogger("shared").level == logging.ERROR
