@@ -43,8 +43,8 @@ def apply_verbosity(count: int) -> None:
         handler.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(handler)
     root.setLevel(other)
-    for name in OWN_LOGGERS:
-        logging.getLogger(name).setLevel(own)
+    for name in OWN_LOGGERS:  # NOTSET (follow the root) unless -v/-vv lifts them above it
+        logging.getLogger(name).setLevel(own if own != other else logging.NOTSET)
 
 
 def _make_callback(sign: int) -> Callable[[click.Context, click.Parameter, int], None]:

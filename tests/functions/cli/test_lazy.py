@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 import subprocess
 import sys
 
@@ -78,6 +79,18 @@ def test_verbosity_levels_keep_third_party_at_warning_until_vvv() -> None:
     assert verbosity_level(-1) == (logging.ERROR, logging.ERROR)
 
 
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    import logging
+
+    names = ("", "shared", "functions", "autocommit")
+    levels = {n: logging.getLogger(n).level for n in names}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.usefixtures("restore_logging")
 def test_verbosity_after_the_subcommand_counts_and_adds_up() -> None:
     import logging
 
@@ -90,4 +103,4 @@ def test_verbosity_after_the_subcommand_counts_and_adds_up() -> None:
     assert CliRunner().invoke(cli, ["-v", "universe", "plan", "-vv", *now]).exit_code == 0
     assert logging.getLogger().level == logging.DEBUG  # -v + -vv = -vvv
     assert CliRunner().invoke(cli, ["universe", "plan", "-q", *now]).exit_code == 0
-    assert logging.getLogger("shared").level == logging.ERROR
+    assert logging.getLogger("shared").getEffectiveLevel() == logging.ERROR
