@@ -20,6 +20,7 @@ from shared.contracts import (
     DigestMessage,
     RunInputs,
     RunManifest,
+    Timeframe,
     TracerRun,
     canonical_json,
     sha256_hex,
@@ -77,7 +78,9 @@ def run(
                     history_hours=settings.tracer.history_hours,
                     max_bar_age_hours=settings.tracer.max_bar_age_hours,
                     prior_triggers=request.prior_triggers, timeframe=sources.timeframe,
-                    calendar=request.calendar)
+                    # a daily bar spans the whole session: trading hours gate intraday bars only
+                    calendar=request.calendar if sources.timeframe is not Timeframe.DAY
+                    else None)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
     limited = mode_limit_status(settings.mode_limits)
