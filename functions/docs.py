@@ -27,8 +27,10 @@ def iter_commands(
     group: click.Group = cli, prefix: tuple[str, ...] = ("tb",)
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command (and group), depth first, in name order."""
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
+        assert command is not None
         path = (*prefix, name)
         yield path, command
         if isinstance(command, click.Group):

@@ -211,9 +211,24 @@ def test_tracer_dispatch_inputs_typed() -> None:
 def test_universe_plan_job_runs_tb_universe_plan() -> None:
     plan = _jobs(_load(WORKFLOWS_DIR / "universe.yml"))["plan"]
     scripts = [str(step.get("run", "")) for step in plan["steps"]]
-    assert 'tb universe plan >> "$GITHUB_OUTPUT"' in scripts
+    assert any('tb universe plan "${args[@]}" >> "$GITHUB_OUTPUT"' in s for s in scripts)
     assert not any("python" in script for script in scripts), "as-of policy is shared/clock.py"
-    assert set(plan["outputs"]) == {"shards", "matrix", "as_of", "paused"}
+    assert set(plan["outputs"]) == {"shards", "matrix", "as_of", "paused", "live_ok"}
+
+
+def test_live_schedules_require_live_keys_and_skip_the_commit_without_them() -> None:
+    # A fork with no secrets must not commit synthetic runs as if they were live.
+    tracer = _jobs(_load(WORKFLOWS_DIR / "tracer.yml"))["run"]["steps"]
+    run = next(step for step in tracer if step.get("id") == "run")
+    assert "--require-live" in run["run"] and "args+=(--live)" not in run["run"]
+    commit = next(step for step in tracer if "autocommit.py" in str(step.get("run", "")))
+    assert "steps.run.outputs.live_ok != 'false'" in commit["if"]
+    universe = _jobs(_load(WORKFLOWS_DIR / "universe.yml"))
+    plan = next(step for step in universe["plan"]["steps"] if step.get("id") == "plan")
+    assert "--require-live" in plan["run"]
+    assert {"APCA_API_KEY_ID", "APCA_API_SECRET_KEY", "PPLX_API_KEY"} <= set(plan["env"])
+    for name in ("shard", "reduce"):
+        assert "needs.plan.outputs.live_ok != 'false'" in universe[name]["if"]
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)

@@ -13,6 +13,7 @@ import click
 from functions.cli.options import (
     IsoTime,
     Symbol,
+    allow_unknown_symbol_option,
     artifacts_dir_option,
     feed_option,
     pipeline_errors,
@@ -36,6 +37,7 @@ def group() -> None:
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
 @click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
+@allow_unknown_symbol_option
 @click.option("--symbol", type=Symbol(), default=None,
               help="Symbol (default: config/tracer.yaml).")
 @synthetic_edge_option
@@ -141,6 +143,7 @@ LOOKAHEAD_DAYS = 14
               "synthetic feed; required with --feed dataset.")
 @click.option("--end", type=IsoTime(), default=None,
               help=f"Last decision time (ISO-8601). Default: --start + {LOOKAHEAD_DAYS} days.")
+@allow_unknown_symbol_option
 @click.option("--symbol", type=Symbol(), default=None,
               help="Symbol (default: config/tracer.yaml).")
 @click.option("--samples", type=click.IntRange(min=20), default=20, show_default=True,

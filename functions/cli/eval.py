@@ -89,13 +89,15 @@ def metrics_command(
             --p-column freeze_value --y-column resolved_to --cohort-column source
     """
     if not forecasts_path.is_file():
-        raise click.ClickException(f"forecasts file not found: {forecasts_path}")
+        raise click.BadParameter(f"file not found: {forecasts_path}", param_hint="--forecasts")
     columns = ColumnNames(p=p_column, y=y_column, cohort=cohort_column, baseline=baseline_column)
     try:
         with forecasts_path.open(newline="", encoding="utf-8-sig") as handle:
             table = read_forecasts(handle, columns)
         report = evaluate(table, n_bins=n_bins, n_resamples=n_resamples, seed=seed)
-    except (MissingColumnError, NoValidRowsError) as e:
+    except MissingColumnError as e:  # the column options name a column the file lacks
+        raise click.UsageError(f"{forecasts_path}: {e}") from e
+    except NoValidRowsError as e:
         raise click.ClickException(f"{forecasts_path}: {e}") from e
     except UnicodeDecodeError as e:
         raise click.ClickException(f"{forecasts_path}: not UTF-8 text ({e})") from e

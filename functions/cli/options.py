@@ -130,8 +130,14 @@ def _artifacts_dir(*, existing: bool) -> Callable[[F], F]:
     )
 
 
+_ALLOW_UNKNOWN = "tb.allow_unknown_symbol"
+
+
 class Symbol(click.ParamType[str, Any]):
-    """A symbol, held to the bounds ``config/tracer.yaml``'s ``symbol`` is held to."""
+    """A symbol, normalised (``btc-usd`` is ``BTC-USD``), held to the bounds
+    ``config/tracer.yaml``'s ``symbol`` is held to, and known to the universe, the tracer or
+    the dataset: an unknown symbol is a usage error (it would otherwise run on an invented
+    synthetic series) unless the command was given ``--allow-unknown-symbol``."""
 
     name = "SYMBOL"
 
@@ -141,12 +147,66 @@ class Symbol(click.ParamType[str, Any]):
 
         from shared.pipeline.settings import TracerConfig
 
-        text = str(value)
+        text = str(value).strip().upper()
         try:
-            return TracerConfig(symbol=text).symbol
+            symbol = TracerConfig(symbol=text).symbol
         except ValidationError as e:
             shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} chars)"
             self.fail(f"{shown}: {e.errors(include_url=False)[0]['msg']}", param, ctx)
+        if ctx is not None and ctx.meta.get(_ALLOW_UNKNOWN, False):
+            return symbol
+        try:
+            known = known_symbols()
+        except PipelineError:  # a broken config: the command itself reports it
+            return symbol
+        if symbol not in known:
+            self.fail(f"unknown symbol {symbol!r}: not in config/universe.yaml, "
+                      f"config/tracer.yaml or its dataset (known: {', '.join(sorted(known))}); "
+                      "--allow-unknown-symbol runs it on the synthetic feed", param, ctx)
+        return symbol
+
+
+def known_symbols() -> frozenset[str]:
+    """Every symbol the project has a home for: the universe's, the tracer's and the
+    dataset's bar files."""
+    from shared.pipeline.settings import load_pipeline_settings
+    from shared.universe.config import load_universe_config
+
+    tracer = load_pipeline_settings().tracer
+    universe = load_universe_config()
+    return frozenset({tracer.symbol, *(s.symbol for s in universe.symbols),
+                      *tracer.dataset.bars})
+
+
+def allow_unknown_symbol_option(f: F) -> F:
+    """``--allow-unknown-symbol``: run a symbol no config or dataset knows, on the synthetic
+    feed. Eager, so that ``--symbol`` (parsed after it whatever the order) can read it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        ctx.meta[_ALLOW_UNKNOWN] = value
+
+    return click.option(
+        "--allow-unknown-symbol", is_flag=True, is_eager=True, expose_value=False,
+        callback=remember,
+        help="Accept a --symbol that no config or dataset knows (its series is synthetic).",
+    )(f)
+
+
+def shown_path(artifacts_dir: Path, rel: str | Path) -> str:
+    """A written file as the user can open it from where they stand: relative to the
+    current directory when it is below it, else absolute (never relative to
+    --artifacts-dir)."""
+    full = (artifacts_dir / rel).resolve()
+    try:
+        return str(full.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(full)
+
+
+def json_option(f: F) -> F:
+    """``--json``: print one JSON object (sorted keys) instead of text, for scripts."""
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON object instead of text.")(f)
 
 
 def seed_option(

@@ -10,7 +10,9 @@ import click
 from functions.cli.options import (
     IsoTime,
     Symbol,
+    allow_unknown_symbol_option,
     feed_option,
+    json_option,
     pipeline_errors,
     seed_option,
     synthetic_edge_option,
@@ -24,12 +26,14 @@ __all__ = ["study_command"]
 @seed_option()
 @click.option("--start", type=IsoTime(), required=True, help="First decision time (ISO-8601).")
 @click.option("--end", type=IsoTime(), required=True, help="Last decision time (ISO-8601).")
+@allow_unknown_symbol_option
 @click.option("--symbol", type=Symbol(), default=None,
               help="Symbol (default: config/tracer.yaml).")
 @synthetic_edge_option
+@json_option
 @pipeline_errors
 def study_command(feed: str, seed: int, start: datetime, end: datetime, symbol: str | None,
-                  synthetic_edge: float | None) -> None:
+                  synthetic_edge: float | None, as_json: bool) -> None:
     """Run the pipeline over every bar in a period, point-in-time, and print one JSON object.
 
     Reports triggers, resolved, hits, hit_rate, base_rate (the share of up-moves over the
@@ -45,5 +49,7 @@ def study_command(feed: str, seed: int, start: datetime, end: datetime, symbol: 
 
     if end < start:
         raise click.BadParameter("--end must not be before --start", param_hint="--end")
-    click.echo(json.dumps(study(feed=feed, seed=seed, start=start, end=end, symbol=symbol,
-                                synthetic_edge=synthetic_edge), sort_keys=True, indent=2))
+    report = study(feed=feed, seed=seed, start=start, end=end, symbol=symbol,
+                   synthetic_edge=synthetic_edge)
+    # the same object either way: indented for a person, one line with --json for a script
+    click.echo(json.dumps(report, sort_keys=True, indent=None if as_json else 2))

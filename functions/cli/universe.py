@@ -18,8 +18,10 @@ from functions.cli.options import (
     as_of_option,
     existing_artifacts_dir_option,
     feed_option,
+    json_option,
     pipeline_errors,
     seed_option,
+    shown_path,
 )
 from functions.universe.progress import PROGRESS_LOGGER
 from shared import clock
@@ -78,7 +80,10 @@ def group() -> None:
               help=f"Number of matrix shards (1-{MAX_SHARDS}).")
 @click.option("--now", type=IsoTime(), default=None,
               help="Plan as if it were this time (default: the clock).")
-def plan_command(shards: int, now: datetime | None) -> None:
+@click.option("--require-live", is_flag=True,
+              help="Also print live_ok=true|false: false when the market-data or news keys "
+              "are missing (then shard and reduce are skipped and the job summary says why).")
+def plan_command(shards: int, now: datetime | None, require_live: bool) -> None:
     """Print the sharded workflow's plan as key=value lines for $GITHUB_OUTPUT.
 
     shards=N; as_of=, the one decision time every shard is given (now floored to the
@@ -91,6 +96,11 @@ def plan_command(shards: int, now: datetime | None) -> None:
     """
     for line in plan_lines(now or clock.utc_now(), shards):
         click.echo(line)
+    if require_live:
+        from functions.cli.live_gate import refuse_without_live_keys
+
+        refused = refuse_without_live_keys("tb universe", output=False)
+        click.echo(f"live_ok={'false' if refused else 'true'}")
 
 
 @group.command("run")
@@ -115,17 +125,20 @@ def plan_command(shards: int, now: datetime | None) -> None:
 @click.option("--history-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where committed universe runs are read for cooldowns (default: "
               "--artifacts-dir). Shards writing to a scratch dir point this at the checkout.")
+@json_option
 @pipeline_errors
 def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard: Shard | None,
                 feed: str, live: bool, timings: bool, notify: bool, top_n: int | None,
-                polymarket_fixture: Path | None, history_dir: Path | None) -> None:
+                polymarket_fixture: Path | None, history_dir: Path | None,
+                as_json: bool) -> None:
     """Run every symbol of config/universe.yaml and write the ranked universe run.
 
     Without --shard: writes universe_runs/<date>/<run_id>.json, appends one row to
     universe_runs/metrics.csv (once per run id) and prints the digest. With --shard I/N:
     writes only that shard's partial; `tb universe merge` then writes the same files the
     unsharded run would have, byte for byte. Same seed, config and --as-of give the same
-    bytes (unless --timings).
+    bytes (unless --timings). The digest prints as plain text; --json prints one JSON object
+    instead (run_id, as_of, feed, counts, ranking, degraded, digest, artifacts).
 
     Example:
 
@@ -144,13 +157,33 @@ def run_command(seed: int, as_of: datetime | None, artifacts_dir: Path, shard: S
         feed=feed, live=live, timer=time.perf_counter if timings else None, notify=notify,
         top_n=top_n, polymarket_fixture=polymarket_fixture, history_dir=history_dir,
     )
+    from shared.contracts import format_utc
+    from shared.render.telegram import plain_text
+
     if outcome.run is None:
-        click.echo(f"partial: {outcome.written[0]}", err=True)
+        partial = shown_path(Path(), outcome.written[0])  # written: under artifacts_dir
+        if as_json:
+            click.echo(json.dumps({"partial": partial}, sort_keys=True))
+        else:
+            click.echo(f"partial: {partial}", err=True)
         return
-    for part in outcome.run.digest_parts:
-        click.echo(part)
+    run = outcome.run
+    shown = shown_path(artifacts_dir, run_file(run))
+    if as_json:
+        click.echo(json.dumps({
+            "run_id": run.run_id, "as_of": format_utc(run.as_of), "feed": run.manifest.feed,
+            "counts": run.counts.model_dump(mode="json"),
+            "ranking": [e.model_dump(mode="json") for e in run.ranking],
+            "degraded": run.manifest.degraded,
+            "degraded_reasons": list(run.manifest.degraded_reasons),
+            "digest": "\n\n".join(plain_text(p) for p in run.digest_parts),
+            "artifacts": {"run": shown},
+        }, sort_keys=True))
+        return
+    for part in run.digest_parts:
+        click.echo(plain_text(part))
         click.echo()
-    click.echo(f"artifacts: {run_file(outcome.run)}", err=True)
+    click.echo(f"artifacts: {shown}", err=True)
 
 
 @group.command("merge")
@@ -194,7 +227,9 @@ def notify_command(artifacts_dir: Path, run_id: str | None) -> None:
     write_step_summary(run)
     delivery = deliver(run)
     if delivery == "printed":
+        from shared.render.telegram import plain_text
+
         for part in run.digest_parts:
-            click.echo(part)
+            click.echo(plain_text(part))
             click.echo()
     click.echo(f"universe run {run.run_id}: {delivery}", err=True)

@@ -9,7 +9,7 @@ working end to end; like every synthetic result it says nothing about live perfo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,8 +52,10 @@ def simulate(
     days: int,
     symbols: Sequence[str],
     bootstrap: int = 500,
+    on_run: Callable[[str], None] | None = None,
 ) -> WeekSummary:
-    """Run the schedule from ``start`` for ``days`` days; returns what it did."""
+    """Run the schedule from ``start`` for ``days`` days; returns what it did. ``on_run`` is
+    told after each tracer run (``"BTC-USD 2026-11-02T05:00:00Z"``), for progress."""
     summary = WeekSummary()
     feed = SyntheticFeed(seed)
     resolvers = ResolverRegistry.only("synthetic", feed)  # every run here is on this feed
@@ -65,6 +67,8 @@ def simulate(
                                  symbol=symbol, notify=False)
             summary.tracer_runs += 1
             summary.triggers += outcome.run.outcome.status.value == "triggered"
+            if on_run is not None:
+                on_run(f"{symbol} {format_utc(t)}")
         if t.hour == 0 and t > start:
             summary.ingests.append(run_ingest(artifacts_dir, as_of=t, resolvers=resolvers))
             folder, _ = run_snapshot(artifacts_dir, as_of=t, kind="daily",

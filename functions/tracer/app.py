@@ -41,6 +41,17 @@ class TracerOutcome:
 
 
 
+def symbol_calendar(symbol: str) -> str | None:
+    """The exchange calendar config/universe.yaml gives ``symbol``'s asset class (AAPL: XNYS),
+    so the tracer honours trading hours as the universe does; None (24/7) for a symbol the
+    universe does not list."""
+    from shared.universe.config import load_universe_config
+
+    universe = load_universe_config()
+    spec = next((s for s in universe.symbols if s.symbol == symbol), None)
+    return universe.calendar(spec) if spec is not None else None
+
+
 def run_tracer(
     *,
     seed: int,
@@ -88,7 +99,8 @@ def run_tracer(
         sources.board.statuses["artifacts"] = quarantine.status(passed_over, artifacts_dir)
         sources.board.degrade(quarantine.ARTIFACT_QUARANTINED)
     request = TracerRequest(as_of=as_of, seed=seed, settings=settings,
-                            git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior)
+                            git_sha=git_sha(project_root()), symbol=chosen, prior_triggers=prior,
+                            calendar=symbol_calendar(chosen))
     meter = Meter()
     stages = StageClock(meter.clock)
     with stages.stage("decide"):

@@ -21,6 +21,7 @@ from shared.contracts import (
     DigestMessage,
     RunInputs,
     RunManifest,
+    Timeframe,
     TracerRun,
     canonical_json,
     sha256_hex,
@@ -51,6 +52,7 @@ class TracerRequest:
     git_sha: str = "unknown"
     symbol: str | None = None  # overrides the config's symbol
     prior_triggers: tuple[PriorTrigger, ...] = ()  # effective triggers before as_of
+    calendar: str | None = None  # the symbol's exchange calendar (None: trades 24/7)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,10 @@ def run(
     job = SymbolJob(symbol=symbol, signal=settings.signal, engine=engine,
                     history_hours=settings.tracer.history_hours,
                     max_bar_age_hours=settings.tracer.max_bar_age_hours,
-                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe)
+                    prior_triggers=request.prior_triggers, timeframe=sources.timeframe,
+                    # a daily bar spans the whole session: trading hours gate intraday bars only
+                    calendar=request.calendar if sources.timeframe is not Timeframe.DAY
+                    else None)
     decision = decide_symbol(job, as_of, sources)
     sources.board.apply(decision.events)
     limited = mode_limit_status(settings.mode_limits)
@@ -127,7 +132,9 @@ def run(
         files={paths["inputs"]: sha256_hex(canonical_json(inputs)),
                paths["bars"]: sha256_hex(bars_blob)},
     )
-    parts = render_tracer_run(run_id=run_id, outcome=decided.outcome, manifest=manifest)
+    horizon = decided.forecast.horizon_hours if decided.forecast else None
+    parts = render_tracer_run(run_id=run_id, outcome=decided.outcome, manifest=manifest,
+                              horizon_hours=horizon)
     tracer_run = TracerRun(
         run_id=run_id, as_of=as_of, symbol=symbol, manifest=manifest, outcome=decided.outcome,
         envelopes=decided.envelopes, forecast=decided.forecast,
@@ -136,11 +143,16 @@ def run(
     return TracerResult(tracer_run, inputs, bars_frame, bars_blob)
 
 
+CALENDAR_CODES = frozenset({"DATA_MARKET_CLOSED", "DATA_SESSION_OPENING"})
+
+
 def _decided(engine: SignalEngine, decision: SymbolDecision, sources: Sources) -> Decided:
     # The tracer's artifact has no "stale" state: a stale run is a failed outcome, and a
-    # data problem marks the run degraded.
+    # data problem marks the run degraded. A closed market is the calendar's normal business
+    # (the same rule as the universe's): a "market closed" outcome, not a degraded run.
     if decision.state is DecisionState.STALE:
-        sources.board.degrade(decision.reason_code)
+        if decision.reason_code not in CALENDAR_CODES:
+            sources.board.degrade(decision.reason_code)
         return engine.fail(decision.symbol, decision.as_of, decision.reason_code,
                            decision.detail)
     assert decision.decided is not None

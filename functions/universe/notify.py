@@ -12,7 +12,13 @@ import os
 from pathlib import Path
 
 from shared.contracts.universe import UniverseRun
-from shared.notify import send_parts, telegram_configured
+from shared.notify import (
+    heartbeat_line,
+    load_notify_policy,
+    plan_delivery,
+    send_parts,
+    telegram_configured,
+)
 from shared.store.readers import latest_universe_run
 from shared.universe.digest import render_step_summary
 
@@ -22,9 +28,19 @@ logger = logging.getLogger(__name__)
 
 
 def deliver(run: UniverseRun) -> str:
-    """Send the digest if Telegram is configured: "sent", "send_failed" or "printed"."""
+    """Send the digest if Telegram is configured and config/notify.yaml asks for it (a call,
+    or every run) or the daily heartbeat line: "sent", "heartbeat", "withheld",
+    "send_failed" or "printed"."""
     if not telegram_configured():
         return "printed"
+    plan = plan_delivery(load_notify_policy(), triggered=run.counts.triggered > 0,
+                         as_of=run.as_of)
+    if plan == "none":
+        return "withheld"
+    if plan == "heartbeat":
+        words = f"{run.counts.symbols} symbols, no call"
+        delivery = send_parts((heartbeat_line("universe", words, run.as_of, run.run_id),))
+        return "heartbeat" if delivery == "sent" else delivery
     delivery = send_parts(run.digest_parts)
     if delivery != "sent":
         logger.warning("universe digest %s was not sent (%s)", run.run_id, delivery)

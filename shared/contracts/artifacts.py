@@ -27,7 +27,10 @@ class DigestMessage(Contract):
 
     trace_id: str = Field(pattern=r"^[0-9a-f]{16}$")
     parts: tuple[str, ...] = Field(min_length=1)
-    delivery: Literal["printed", "sent", "send_failed"]
+    delivery: Literal["printed", "sent", "heartbeat", "withheld", "send_failed"] = Field(
+        description="printed: no Telegram keys; sent: the digest went out; heartbeat: only the "
+        "daily heartbeat line went out; withheld: a quiet run config/notify.yaml does not send; "
+        "send_failed: Telegram refused or was unreachable")
 
 
 class TruncatedText(Contract):

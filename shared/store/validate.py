@@ -25,7 +25,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.frames import validate_bars_frame
-from shared.contracts.schemas import ARTIFACT_MODELS, render_contract_schemas
+from shared.contracts.schemas import ARTIFACT_MODELS, SCHEMA_MODELS, schema_text
 from shared.errors import ContractViolation
 from shared.store import hygiene, quarantine
 from shared.store.layout import ARTIFACT_ROOTS
@@ -96,13 +96,16 @@ def validate_tree(root: Path) -> tuple[int, list[Problem]]:
     return report.count, report.problems
 
 
-def check_tree(root: Path) -> TreeReport:
-    """Check every artifact under ``root``, crash leftovers and quarantine records."""
+def check_tree(root: Path, on_file: Callable[[str], None] | None = None) -> TreeReport:
+    """Check every artifact under ``root``, crash leftovers and quarantine records.
+    ``on_file`` is told each file's relative path once checked (for progress)."""
     problems: list[Problem] = []
     count = 0
     for path in iter_artifacts(root):
         count += 1
         problems.extend(validate_file(path, root))
+        if on_file is not None:
+            on_file(_rel(path, root))
     records = quarantine.quarantined(root) if problems else {}
     accepted: list[Problem] = []
     for rel in sorted({p.path for p in problems}):
@@ -278,7 +281,7 @@ def _csv_problems(rel: str, lines: Iterable[str]) -> list[Problem]:
 
 @cache
 def _validator(kind: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(render_contract_schemas()[f"{kind}.schema.json"])
+    schema = json.loads(schema_text(kind, SCHEMA_MODELS[kind]))
     cls = jsonschema.validators.validator_for(schema)
     validator: jsonschema.protocols.Validator = cls(schema)
     return validator

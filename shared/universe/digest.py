@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.contracts import Direction, OutcomeStatus, format_utc
+from shared.contracts import Direction, format_utc
 from shared.contracts.universe import (
     PolymarketComparison,
     RankKind,
@@ -18,7 +18,8 @@ from shared.contracts.universe import (
     SymbolState,
     UniverseRun,
 )
-from shared.render.telegram import MAX_MESSAGE_CHARS, escape_markdown_v2, split_message
+from shared.render.telegram import MAX_MESSAGE_CHARS, call_line, escape_markdown_v2, split_message
+from shared.render.words import outcome_words
 
 __all__ = ["render_step_summary", "render_universe_digest"]
 
@@ -61,17 +62,16 @@ def _call_lines(record: SymbolRecord) -> list[str]:
     outcome = record.outcome
     assert outcome is not None and outcome.direction is not None
     arrow = "⬆️" if outcome.direction is Direction.UP else "⬇️"
-    head = f"{arrow} {_name(record)}: {outcome.direction.value}, " \
-        f"{outcome.confidence or 'low'} confidence"
+    horizon = record.forecast.horizon_hours if record.forecast else None
+    head = f"{arrow} {_name(record)}: {_E(call_line(outcome, horizon))}"
     return [head, *(f"• {_E(line)}" for line in outcome.evidence_lines)]
 
 
 def _near_lines(record: SymbolRecord) -> list[str]:
     outcome = record.outcome
     assert outcome is not None
-    lean = f"leaning {outcome.direction.value}" if outcome.direction is not None else "mixed"
-    why = "held back by a guard or cooldown" if outcome.status is OutcomeStatus.SUPPRESSED \
-        else "not over the threshold"
+    lean = f"leaning {outcome.direction.value}" if outcome.direction is not None else "no lean"
+    why = outcome_words(outcome.status, outcome.reason_codes)
     return [f"◽ {_name(record)}: {_E(lean)}, {_E(why)}",
             *(f"• {_E(line)}" for line in outcome.evidence_lines[:1])]
 

@@ -171,8 +171,7 @@ def _evidence(f: SignalFeatures, numbers: dict[str, float]) -> tuple[Evidence, .
                  + (tail if lagging else "."),
                  numbers={"narrative_score": score, "price_view": price,
                           "divergence": numbers["divergence"]}),
-        Evidence(line="The story is told by "
-                 + ("several sources." if f.source_count > 1 else "a single source."),
+        Evidence(line=_sources_line(f.source_count),
                  numbers={"source_count": float(f.source_count),
                           "headline_count": float(f.headline_count)}),
     ]
@@ -180,8 +179,19 @@ def _evidence(f: SignalFeatures, numbers: dict[str, float]) -> tuple[Evidence, .
         lines.append(Evidence(line="Volume is running above its usual level.",
                               numbers={"participation": f.participation}))
     elif f.participation < 0.8:
-        lines.append(Evidence(line="Volume is thin.", numbers={"participation": f.participation}))
+        # "below its usual level", not "thin": the participation guard judges thinness
+        # against its own floor, and the two lines must never contradict each other
+        lines.append(Evidence(line="Volume is below its usual level.",
+                              numbers={"participation": f.participation}))
     if f.disagreement_share > 0.3:
         lines.append(Evidence(line="The sentiment models disagree on part of the news.",
                               numbers={"disagreement_share": f.disagreement_share}))
     return tuple(lines)
+
+
+def _sources_line(count: int) -> str:
+    """How many sources tell the story, in words that are true of ``count`` (zero is not
+    "a single source")."""
+    if count <= 0:
+        return "No source tells the story yet."
+    return "The story is told by " + ("several sources." if count > 1 else "a single source.")

@@ -44,7 +44,7 @@ class ParticipationGuard(Bot[Candidate, ParticipationGuardConfig]):
         if value >= self.config.min_participation:
             return gate(block=False, code="GUARD_PARTICIPATION_PASS",
                         rationale="volume participation is above the floor",
-                        line="Volume participation is healthy.", numbers=numbers)
+                        line="Volume is above the participation floor.", numbers=numbers)
         return gate(block=True, code="GUARD_PARTICIPATION_BLOCK",
                     rationale="volume is below the participation floor",
                     line="Too little volume is behind the move.", numbers=numbers)

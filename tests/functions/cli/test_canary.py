@@ -1,9 +1,9 @@
-"""No secret reaches the terminal from any ``tb`` command, even at ``-vv``.
+"""No secret reaches the terminal from any ``tb`` command, even at ``-vvv`` (all debug).
 
 Canary values are set for all six secrets and every service URL points at a loopback
 stand-in (Telegram answers ``ok``, so the digest really goes out and urllib3 logs the request
 line that holds the bot token in its path). Every leaf command of the CLI is run as a real
-subprocess with ``-vv``; its stdout and stderr must not contain any canary. The redaction is
+subprocess with ``-vvv``; its stdout and stderr must not contain any canary. The redaction is
 installed by the CLI entry point for every command, not only on the live path.
 """
 
@@ -33,7 +33,10 @@ AS_OF = "2026-03-02T12:00:00Z"
 
 def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None
         if isinstance(command, click.Group):
             found |= _leaf_commands(command, (*prefix, name))
         else:
@@ -43,7 +46,7 @@ def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> set[tupl
 
 def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
     # One invocation per leaf command; success is not the point (a command that refuses its
-    # input still goes through the entry point and logs at -vv), silence about secrets is.
+    # input still goes through the entry point and logs at -vvv), silence about secrets is.
     forecasts = tmp_path / "forecasts.csv"
     forecasts.write_text("p,y\n0.7,1\n0.2,0\n0.6,1\n", encoding="utf-8")
     art = ["--artifacts-dir", str(root)]
@@ -108,8 +111,8 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
 
 def _assert_clean(done: subprocess.CompletedProcess[str], label: str) -> None:
     for name, canary in CANARIES.items():
-        assert canary not in done.stdout, f"{name} leaked into stdout of tb -vv {label}"
-        assert canary not in done.stderr, f"{name} leaked into stderr of tb -vv {label}"
+        assert canary not in done.stdout, f"{name} leaked into stdout of tb -vvv {label}"
+        assert canary not in done.stderr, f"{name} leaked into stderr of tb -vvv {label}"
 
 
 def test_every_command_is_covered(tmp_path: Path) -> None:
@@ -124,7 +127,7 @@ def test_no_canary_secret_on_the_terminal_of_any_command_at_debug(tmp_path: Path
         env = services.env(tmp_path / "cache", secrets=CANARIES)
 
         def run(key: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
-            return tb("-vv", *invocations[key], env=env)
+            return tb("-vvv", *invocations[key], env=env)
 
         # The runs first (the others read their artifacts), then the rest in parallel.
         first = [("run",), ("universe", "run")]

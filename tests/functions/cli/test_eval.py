@@ -141,9 +141,9 @@ def test_metrics_unusable_file_exits_nonzero_with_message(
     assert message in result.output
 
 
-def test_metrics_missing_file_exits_nonzero(tmp_path: Path) -> None:
+def test_metrics_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = _run("metrics", "--forecasts", str(tmp_path / "absent.csv"))
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "not found" in result.output
 
 

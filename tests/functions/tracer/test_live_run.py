@@ -311,13 +311,13 @@ def test_tb_run_live_subprocess_never_writes_or_logs_a_canary_secret(
     root = tmp_path / "artifacts"
     with LiveServices(faults) as services:
         env = services.env(root / ".tb-cache", secrets=CANARIES)
-        done = tb("-vv", "run", "--live", "--seed", "7", "--as-of", _hour(AS_OF_AHEAD),
+        done = tb("-vvv", "run", "--live", "--seed", "7", "--as-of", _hour(AS_OF_AHEAD),
                   "--artifacts-dir", str(root), env=env)
         received = b" ".join(r.body + json.dumps(r.headers).encode() + r.path.encode()
                              for server in services.servers.values()
                              for r in server.requests)
     assert done.returncode == 0, done.stderr
-    assert "INFO" in done.stderr and "DEBUG" in done.stderr  # -vv really logged
+    assert "INFO" in done.stderr and "DEBUG" in done.stderr  # -vvv really logged
     # When the bars fail the decision stops there (shared.pipeline), so Perplexity is not asked.
     asked = ("APCA_API_SECRET_KEY", "TELEGRAM_BOT_TOKEN",
              *(() if "alpaca" in faults else ("PPLX_API_KEY",)))

@@ -15,6 +15,7 @@ from functions.universe.app import run_universe
 from functions.universe.notify import deliver, find_run, write_step_summary
 from functions.universe.progress import PROGRESS_LOGGER, Progress
 from shared.errors import ArtifactError
+from shared.render.telegram import plain_text
 from tests.helpers.tree import tb
 from tests.helpers.universe import AS_OF, AS_OF_TEXT, SETTINGS, copy_home, small_universe
 
@@ -59,7 +60,8 @@ def test_cli_progress_without_a_terminal_is_plain_log_lines(tmp_path: Path) -> N
     done = tb("universe", "run", "--seed", "7", "--as-of", AS_OF_TEXT, "--artifacts-dir",
               str(tmp_path / "out"), "--no-notify", env=env)
     assert done.returncode == 0, done.stderr
-    lines = [line for line in done.stderr.splitlines() if "progress" in line]
+    lines = [line for line in done.stderr.splitlines()
+             if line.startswith("INFO functions.universe.progress")]
     assert lines == [
         "INFO functions.universe.progress: universe: 10/12 symbols done (last SOL-USD)",
         "INFO functions.universe.progress: universe: 12/12 symbols done (last TSLA)",
@@ -96,7 +98,7 @@ def test_notify_prints_and_writes_the_step_summary(
                    "TELEGRAM_CHAT_ID": ""})
     assert done.returncode == 0, done.stderr
     run = find_run(artifacts)
-    assert done.stdout == "".join(f"{part}\n\n" for part in run.digest_parts)
+    assert done.stdout == "".join(f"{plain_text(part)}\n\n" for part in run.digest_parts)
     assert f"universe run {run.run_id}: printed" in done.stderr
     assert summary.read_text().startswith("### Tracer Bullet universe, 2026-03-03T19:00:00Z")
 
@@ -113,6 +115,7 @@ def test_deliver_sends_every_part_when_telegram_is_set(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
     monkeypatch.setenv("TELEGRAM_CHAT_ID", "42")
     monkeypatch.setenv("TELEGRAM_API_URL", TELEGRAM)
+    monkeypatch.setenv("TB_NOTIFY", "always")
     responses.post(f"{TELEGRAM}/bot123:abc/sendMessage", json=SEND_OK)
     run = find_run(artifacts)
     assert deliver(run) == "sent"
@@ -128,5 +131,31 @@ def test_deliver_send_failure_never_raises(artifacts: Path,
     monkeypatch.setenv("TELEGRAM_CHAT_ID", "42")
     monkeypatch.setenv("TELEGRAM_API_URL", TELEGRAM)
     monkeypatch.setenv("TB_HTTP_MAX_RETRIES", "0")
+    monkeypatch.setenv("TB_NOTIFY", "always")
     responses.post(f"{TELEGRAM}/bot123:abc/sendMessage", status=500)
     assert deliver(find_run(artifacts)) == "send_failed"
+
+
+@responses.activate
+def test_a_quiet_run_is_withheld_and_the_heartbeat_hour_sends_one_line(
+        artifacts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the fixture's runs are at 18:00 and 19:00 with no call; notify: triggers (the default)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("TELEGRAM_CHAT_ID", "42")
+    monkeypatch.setenv("TELEGRAM_API_URL", TELEGRAM)
+    monkeypatch.delenv("TB_NOTIFY", raising=False)
+    responses.post(f"{TELEGRAM}/bot123:abc/sendMessage", json=SEND_OK)
+    run = find_run(artifacts)
+    assert run.counts.triggered == 0
+    assert deliver(run) == "withheld" and len(responses.calls) == 0
+    monkeypatch.setenv("TB_NOTIFY", "never")
+    assert deliver(run) == "withheld" and len(responses.calls) == 0
+    import functions.universe.notify as notify_module
+    from shared.notify import NotifyPolicy
+
+    monkeypatch.delenv("TB_NOTIFY")
+    monkeypatch.setattr(notify_module, "load_notify_policy",
+                        lambda: NotifyPolicy(heartbeat_hour_utc=run.as_of.hour))
+    assert deliver(run) == "heartbeat" and len(responses.calls) == 1
+    text = json.loads(responses.calls[0].request.body or b"{}")["text"]
+    assert "heartbeat" in text and run.run_id in text and "no call" in text

@@ -65,10 +65,12 @@ def test_render_tracer_run_trigger_exact_text() -> None:
         git_sha="x", code_version="0", config_digest="0123456789abcdef",
         inputs_digest="0123456789abcdef", degraded=True, degraded_reasons=("DATA_STALE",),
     )
-    parts = render_tracer_run(run_id="0123456789abcdef", outcome=_outcome(), manifest=manifest)
+    parts = render_tracer_run(run_id="0123456789abcdef", outcome=_outcome(), manifest=manifest,
+                              horizon_hours=12)
     assert parts == [
         "*Tracer Bullet* BTC\\-USD\n"
-        "⬆️ *BTC\\-USD* up, high confidence\n"
+        "⬆️ *BTC\\-USD* up over 12h, high confidence \\(p up 0\\.80\\); no size; "
+        "decided 2026\\-03\\-02 14:00 UTC\n"
         "• The narrative turned bullish while the price barely moved\\.\n"
         "• Volume is running above its usual level\\.\n"
         "⚠️ degraded: DATA\\_STALE\n"
@@ -84,10 +86,30 @@ def test_render_suppressed_outcome_is_one_line_without_evidence() -> None:
         git_sha="x", code_version="0", config_digest="0123456789abcdef",
         inputs_digest="0123456789abcdef", degraded=False,
     )
-    parts = render_tracer_run(run_id="0123456789abcdef",
-                              outcome=_outcome(OutcomeStatus.SUPPRESSED), manifest=manifest)
+    outcome = _outcome(OutcomeStatus.SUPPRESSED).model_copy(
+        update={"reason_codes": ("SIGNAL_ALREADY_ACTIVE",)})
+    parts = render_tracer_run(run_id="0123456789abcdef", outcome=outcome, manifest=manifest)
     assert parts == [
         "*Tracer Bullet* BTC\\-USD\n"
-        "⏸ *BTC\\-USD* no new call \\(held back by a guard or cooldown\\)\n"
+        "⏸ *BTC\\-USD* no new call \\(the same call was already active at the previous "
+        "poll\\)\n"
         "trace `0123456789abcdef`"
     ]
+
+
+def test_plain_text_undoes_markdown_v2_for_the_terminal() -> None:
+    from shared.render.telegram import escape_markdown_v2, plain_text
+
+    assert plain_text("*Tracer Bullet* BTC\\-USD\ntrace `ab12`") == \
+        "Tracer Bullet BTC-USD\ntrace ab12"
+    text = "p(up) = 0.62 * [a_b] {c} ~ > # + - | ! \\ `x`"
+    assert plain_text(escape_markdown_v2(text)) == text
+
+
+def test_call_line_for_a_down_call_gives_the_probability_of_down() -> None:
+    from shared.render.telegram import call_line
+
+    outcome = _outcome().model_copy(update={"direction": Direction.DOWN, "p_up": 0.3,
+                                            "target_size": 0.25})
+    assert call_line(outcome, 24) == ("down over 24h, high confidence (p down 0.70); "
+                                      "size 0.25; decided 2026-03-02 14:00 UTC")

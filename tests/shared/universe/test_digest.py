@@ -111,13 +111,13 @@ def _run(records: tuple[SymbolRecord, ...] = (), settings: UniverseSettings = SE
 EXPECTED = """\
 *Tracer Bullet universe* 2026\\-03\\-03 18:00 UTC
 *Calls*
-⬆️ *BTC\\-USD* Btc: up, high confidence
+⬆️ *BTC\\-USD* Btc: up, high confidence; no size; decided 2026\\-03\\-03 18:00 UTC
 • The narrative turned bullish while the price barely moved and the price lags it\\.
 • The story is told by several sources\\.
-⬇️ *1INCH\\-USD* 1Inch: down, moderate confidence
+⬇️ *1INCH\\-USD* 1Inch: down, moderate confidence; no size; decided 2026\\-03\\-03 18:00 UTC
 • Volume is thin\\.
 *Near the threshold*
-◽ *ETH\\-USD* Eth: leaning down, not over the threshold
+◽ *ETH\\-USD* Eth: leaning down, no call \\(the divergence is below the threshold\\)
 • The narrative turned bearish while the price rose\\.
 *Polymarket* \\(ours vs market, read at decision time\\)
 📊 *BTC\\-USD* Will Bitcoin be above $100,000 on March 31? ours 25% vs market 32%
@@ -135,10 +135,14 @@ def test_digest_exact_text_for_a_small_fixed_universe() -> None:
 
 
 def test_digest_evidence_lines_are_number_free_except_symbols() -> None:
+    # A call's head line carries its numbers by design (probability, size, decision time);
+    # evidence, near-trigger and health lines stay number-free (the numbers are in the run).
     run = _run()
     names = {n for r in run.symbols for n in (r.symbol.replace("-", "\\-"), r.name)}
     for line in run.digest_parts[0].splitlines():
-        if line.startswith(("•", "⬆️", "⬇️", "◽", "⚠️ health", "health")):
+        if line.startswith(("⬆️", "⬇️")):
+            assert "confidence" in line and "decided" in line, line
+        if line.startswith(("•", "◽", "⚠️ health", "health")):
             for name in names:  # a symbol (or its name) may hold digits: 1INCH-USD
                 line = line.replace(name, "")
             assert not re.search(r"\d", line), line
