@@ -31,7 +31,10 @@ __all__ = [
 def _require_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware (UTC)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+00:01 is before datetime.min in UTC
+        raise ValueError(f"datetime out of range in UTC: {value.isoformat()}") from None
 
 
 def format_utc(value: datetime) -> str:

@@ -68,6 +68,14 @@ def test_bar_non_utc_offset_is_normalised_to_utc() -> None:
     assert bar.model_dump(mode="json")["start"] == "2026-03-02T14:00:00Z"
 
 
+def test_an_offset_time_before_the_first_utc_instant_is_a_validation_error() -> None:
+    # found by the news-loader fuzz target: 0001-01-01T00:00:00+00:01 is before datetime.min
+    # once converted to UTC; it must be a clear validation error, never an OverflowError
+    with pytest.raises(ValidationError, match="out of range in UTC"):
+        Bar.model_validate_json(json.dumps({**_bar().model_dump(mode="json"),
+                                            "start": "0001-01-01T00:00:00+00:01"}))
+
+
 def test_bar_nan_price_is_rejected() -> None:
     with pytest.raises(ValidationError):
         _bar(close=float("nan"))
