@@ -21,7 +21,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.bots.base import Bot, BotConfig, BotDecision
+from shared.bots.base import Bot, BotConfig, BotDecision, ParamRange, search_space
 from shared.contracts import (
     Authority,
     Decision,
@@ -33,25 +33,22 @@ from shared.contracts import (
     UtcDatetime,
 )
 
-__all__ = ["INTENT_CLOSE", "INTENT_OPEN", "NOT_TUNED", "SEARCH_SPACE", "ExecutionBot",
+__all__ = ["INTENT_CLOSE", "INTENT_OPEN", "SEARCH_SPACE", "ExecutionBot",
            "ExecutionConfig", "ExecutionInput", "execution_input"]
 
 INTENT_OPEN = 1.0
 INTENT_CLOSE = -1.0
 
 
-SEARCH_SPACE: dict[str, tuple[float, float, float]] = {}
-# Not tuned: position sizes are a risk decision, set in config, never searched for a better
-# backtest (the sizing bot's risk budget is what a search may tune).
-NOT_TUNED: dict[str, str] = {
-    "default_target_fraction": "a risk choice, not a model parameter",
-    "max_target_fraction": "a risk choice, not a model parameter",
-}
-
-
 class ExecutionConfig(BotConfig):
     default_target_fraction: float = Field(default=0.1, gt=0.0, le=1.0)
     max_target_fraction: float = Field(default=0.25, gt=0.0, le=1.0)
+
+
+SEARCH_SPACE: dict[str, ParamRange] = search_space(ExecutionConfig)
+"""Generated from the config bounds like every bot's. The tuner does not search it
+(:data:`shared.backtest.search_space.TUNABLE_BOTS`): the bot acts after the engine, on the
+paper path, and its sizes are risk choices; ``tb paper replay`` is its backtest."""
 
 
 class ExecutionInput(BaseModel):
