@@ -633,6 +633,8 @@ class BaseClient:
         )
         self.recorder = recorder
         self._secrets: tuple[str, ...] = ()
+        self._keys: tuple[str, ...] = ()  # rotation order (see _use_keys); empty: no rotation
+        self._key_index = 0
 
     @property
     def policy(self) -> HttpPolicy:
@@ -690,14 +692,13 @@ class BaseClient:
 
     @property
     def _api_key(self) -> str:
-        keys = getattr(self, "_keys", ())
-        return keys[self._key_index] if keys else ""
+        return self._keys[self._key_index] if self._keys else ""
 
     def _rotate(self, response: requests.Response) -> bool:
         # Move to the next key when this answer says the key is refused or spent; the note
         # names key positions and the HTTP status only, never a key.
         reason = key_spent(response.status_code, response.text)
-        keys = getattr(self, "_keys", ())
+        keys = self._keys
         if reason is None or self._key_index + 1 >= len(keys):
             return False
         self._key_index += 1
