@@ -37,7 +37,8 @@ with ``-`` as ``_`` (``eval-ingest`` reads ``TB_EVAL_INGEST_*``); each is on unl
   content-addressed ``bars/`` store) unstaged, so only the JSON/CSV records are committed.
 
 Exit codes: 0 pushed, committed (push off), nothing to commit or disabled; 1 git or push
-failure; 2 usage; 3 unresolvable rebase conflict. Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
+failure; 2 usage; 3 unresolvable rebase conflict.
+Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
 Credentials: when ``AUTOCOMMIT_TOKEN`` is set (a workflow passes ``github.token`` to the commit
 step only; checkout does not persist it), git gets it as an HTTP authorization header through
 its environment (``GIT_CONFIG_*``), never written to ``.git/config``. The token and credentials

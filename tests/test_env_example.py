@@ -8,8 +8,10 @@ from pathlib import Path
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-_READ = re.compile(r"""(?:environ\.get|getenv|envvar=|_number\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
-_IGNORED = {"CI", "GITHUB_STEP_SUMMARY", "GITHUB_SERVER_URL", "GIT_CONFIG_COUNT"}  # set by Actions/git
+_READ = re.compile(
+    r"""(?:environ\.get|getenv|envvar=|_number\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+# Set by Actions or git itself, not by an operator.
+_IGNORED = {"CI", "GITHUB_STEP_SUMMARY", "GITHUB_SERVER_URL", "GIT_CONFIG_COUNT"}
 
 
 def _listed() -> dict[str, str]:
@@ -23,7 +25,8 @@ def _listed() -> dict[str, str]:
 
 def _read_by_code() -> set[str]:
     names = {name.upper() for name in Settings.model_fields}
-    sources = [ROOT / "autocommit.py", *ROOT.glob("shared/**/*.py"), *ROOT.glob("functions/**/*.py")]
+    sources = [ROOT / "autocommit.py", *ROOT.glob("shared/**/*.py"),
+               *ROOT.glob("functions/**/*.py")]
     for path in sources:
         names |= set(_READ.findall(path.read_text()))
     return names - _IGNORED
