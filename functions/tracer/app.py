@@ -90,6 +90,6 @@ def run_tracer(
     result = run(request, sources=sources, registry=default_registry(), timer=timer)
     if notify:
         result = deliver_tracer(result)
-    written = write_result(artifacts_dir, result)
-    return TracerOutcome(result.run, tracer_run_paths(result.run.as_of, result.run.run_id),
+    stored_run, written = write_result(artifacts_dir, result)
+    return TracerOutcome(stored_run, tracer_run_paths(result.run.as_of, result.run.run_id),
                          written)
