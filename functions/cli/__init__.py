@@ -26,7 +26,7 @@ import sys
 
 import click
 
-from functions.cli import backtest, board, bots, check, data, simulate, status, study, tracer
+from functions.cli import backtest, board, bots, check, data, simulate, status, store, study, tracer
 from functions.cli import eval as eval_cli
 from functions.cli import sentiment as sentiment_cli
 from functions.cli import universe as universe_cli
@@ -72,6 +72,7 @@ for _command in (
     universe_cli.group,
     check.check_command,
     status.status_command,
+    store.group,
 ):
     cli.add_command(_command)
 

@@ -31,6 +31,7 @@ TIME_OPTIONS = [
     (["backtest", "run", "--start", "2025-01-01T00:00:00Z"], "--end"),
     (["check", "--no-alert", "--no-write"], "--as-of"),
     (["status"], "--as-of"),
+    (["store", "compact", "--dry-run"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
