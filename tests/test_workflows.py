@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ COMMITTING_JOBS = {
     "board.yml": {"board"},
     "check.yml": {"check"},
     "tune.yml": {"tune"},
+    "regimes.yml": {"regimes"},
 }
 # Jobs that call the GitHub API with `gh` (GH_TOKEN in that step only), with the one write
 # permission each needs besides a committing job's contents: write.
@@ -349,3 +351,13 @@ def test_tune_opens_a_pull_request_and_never_merges() -> None:
     assert "tb backtest tune" in script and "gh pr create" in script
     assert "gh pr merge" not in script and "--auto" not in script
     assert '--branch "tune/$GITHUB_RUN_ID"' in script
+
+
+def test_zizmor_finds_nothing_in_the_workflows() -> None:
+    zizmor = Path(sys.executable).with_name("zizmor")
+    if not zizmor.exists():
+        pytest.skip("zizmor is not installed (pip install -e '.[test]')")
+    done = subprocess.run([str(zizmor), "--offline", "--no-progress", str(WORKFLOWS_DIR)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No findings to report" in done.stdout + done.stderr

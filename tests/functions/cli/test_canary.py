@@ -86,6 +86,7 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
         ("data", "check"): ["data", "check", str(bars), "--json"],
         ("check",): ["check", "--as-of", "2026-03-09T12:00:00Z", "--no-write", *art],
         ("status",): ["status", "--as-of", "2026-03-09T12:00:00Z", "--json", *art],
+        ("eval", "regimes"): ["eval", "regimes", "--as-of", "2026-03-09T12:00:00Z", *art],
         ("store", "compact"): ["store", "compact", "--as-of", "2026-03-09T12:00:00Z",
                                "--dry-run", *art],
     }

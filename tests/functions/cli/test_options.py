@@ -32,6 +32,7 @@ TIME_OPTIONS = [
     (["check", "--no-alert", "--no-write"], "--as-of"),
     (["status"], "--as-of"),
     (["store", "compact", "--dry-run"], "--as-of"),
+    (["eval", "regimes"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),
