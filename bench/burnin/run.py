@@ -145,7 +145,7 @@ def burnin(runs: int, fault_rate: float, kill_rate: float, skip_rate: float, see
                     if _crashed(code, err):
                         crashes += 1
                         crash_notes.append(f"tb {' '.join(args)}: exit {code}: {err[-300:]}")
-    end = last + timedelta(minutes=5)
+    end = last + timedelta(minutes=45)  # past the last fire's window (39 min), before the next
     quiet = {**os.environ, "TB_CACHE_DIR": str(cache)}
     code, err = _tb(["check", "--as-of", _stamp(end), "--no-alert", "--artifacts-dir",
                      str(root)], quiet)
