@@ -27,8 +27,18 @@ count what each stage committed; a row exists exactly when its commit reached th
 The final outcome (pushed, nothing to commit, failed with its exit code) is also written to
 ``$GITHUB_STEP_SUMMARY`` when a workflow provides it.
 
-Exit codes: 0 pushed, or nothing to commit; 1 git or push failure; 2 usage; 3 unresolvable
-rebase conflict. Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
+Environment gates (the roadmap's), read per stage: ``<STAGE>`` is the stage name upper-cased
+with ``-`` as ``_`` (``eval-ingest`` reads ``TB_EVAL_INGEST_*``); each is on unless set to
+``0``/``false``/``no``/``off`` (any other value is a usage error, exit 2):
+
+* ``TB_<STAGE>_GIT_AUTOCOMMIT``: off skips the commit altogether (the outcome says so);
+* ``TB_<STAGE>_GIT_PUSH``: off commits locally and does not push (a fork, a dry run);
+* ``TB_<STAGE>_GIT_INCLUDE_DATA``: off leaves data files (``*.parquet``, ``*.csv.gz`` and the
+  content-addressed ``bars/`` store) unstaged, so only the JSON/CSV records are committed.
+
+Exit codes: 0 pushed, committed (push off), nothing to commit or disabled; 1 git or push
+failure; 2 usage; 3 unresolvable rebase conflict.
+Identity: ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` when set, else the bot.
 Credentials: when ``AUTOCOMMIT_TOKEN`` is set (a workflow passes ``github.token`` to the commit
 step only; checkout does not persist it), git gets it as an HTTP authorization header through
 its environment (``GIT_CONFIG_*``), never written to ``.git/config``. The token and credentials
@@ -48,7 +58,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -60,12 +70,16 @@ from shared.store.tables import TableSpec, keys_of, merge_table, table_for
 
 __all__ = [
     "AutocommitError",
+    "Gates",
     "Options",
     "RebaseConflictError",
     "TransientGitError",
     "autocommit",
     "write_step_summary",
     "commit_message",
+    "gate_name",
+    "is_data_file",
+    "read_gates",
     "is_retryable_push_error",
     "main",
     "merge_csv_rows",
@@ -141,6 +155,46 @@ class Options:
     repo_dir: Path = Path()
     backoff_base_secs: float = 2.0
     backoff_max_secs: float = 60.0
+    push: bool = True  # TB_<STAGE>_GIT_PUSH
+    include_data: bool = True  # TB_<STAGE>_GIT_INCLUDE_DATA
+
+
+_FALSE = frozenset({"0", "false", "no", "off"})
+_TRUE = frozenset({"", "1", "true", "yes", "on"})
+_DATA_SUFFIXES = (".parquet", ".csv.gz")
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The roadmap's per-stage environment gates (all on unless set off)."""
+
+    autocommit: bool = True
+    push: bool = True
+    include_data: bool = True
+
+
+def gate_name(stage: str, gate: str) -> str:
+    """``gate_name("eval-ingest", "PUSH") == "TB_EVAL_INGEST_GIT_PUSH"``."""
+    return f"TB_{re.sub(r'[^A-Z0-9]', '_', stage.upper())}_GIT_{gate}"
+
+
+def read_gates(stage: str, environ: Mapping[str, str] = os.environ) -> Gates:
+    """Read ``TB_<STAGE>_GIT_{AUTOCOMMIT,PUSH,INCLUDE_DATA}``; raise ``ValueError`` naming the
+    variable when a value is neither on nor off."""
+    values = {}
+    for gate in ("AUTOCOMMIT", "PUSH", "INCLUDE_DATA"):
+        name = gate_name(stage, gate)
+        raw = environ.get(name, "").strip().lower()
+        if raw not in _FALSE | _TRUE:
+            raise ValueError(f"{name}={environ[name]!r}: use true/false (1/0, yes/no, on/off)")
+        values[gate.lower()] = raw not in _FALSE
+    return Gates(**values)
+
+
+def is_data_file(path: str) -> bool:
+    """A data file the include-data gate leaves out: Parquet, gzipped CSV, the bars store."""
+    parts = PurePosixPath(path).parts
+    return path.endswith(_DATA_SUFFIXES) or "bars" in parts[:-1]
 
 
 def redact(text: str) -> str:
@@ -227,6 +281,8 @@ def autocommit(
             logger.info("nothing to commit under %s", ", ".join(paths))
             return False
         files = _stage(repo, dirty)
+        if not options.include_data:
+            files = _unstage_data(repo, files)
         if not files:
             logger.info("nothing to commit under %s (only *.py changed)", ", ".join(paths))
             return False
@@ -239,6 +295,10 @@ def autocommit(
         message = commit_message(options.stage, options.run_id, now)
         _commit(repo, files, message)
         logger.info("committed %d file(s): %s", len(files), message)
+        if not options.push:
+            logger.info("push is off (%s): the commit stays local",
+                        gate_name(options.stage, "PUSH"))
+            return True
         _push_with_retries(repo, options, branch, paths, sleep_fn=sleep_fn, random_fn=random_fn)
     return True
 
@@ -342,6 +402,18 @@ def _stage(repo: Repo, paths: Sequence[str]) -> list[str]:
             repo.git.rm("--cached", "-q", "--", *python_files)
         logger.info("left %d *.py file(s) unstaged", len(python_files))
     return [f for f in staged if not f.endswith(".py")]
+
+
+# The include-data gate: data files go back out of the index (they stay in the tree).
+def _unstage_data(repo: Repo, files: Sequence[str]) -> list[str]:
+    data = [f for f in files if is_data_file(f)]
+    if data:
+        if repo.head.is_valid():
+            repo.git.reset("-q", "HEAD", "--", *data)
+        else:
+            repo.git.rm("--cached", "-q", "--", *data)
+        logger.info("left %d data file(s) unstaged (include-data is off)", len(data))
+    return [f for f in files if f not in set(data)]
 
 
 def _staged_files(repo: Repo, paths: Sequence[str]) -> list[str]:
@@ -622,6 +694,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="autocommit: %(levelname)s %(message)s")
     options = _parse_args(argv)
     try:
+        gates = read_gates(options.stage)
+    except ValueError as e:
+        logger.error("%s", e)
+        return 2
+    if not gates.autocommit:
+        name = gate_name(options.stage, "AUTOCOMMIT")
+        logger.info("autocommit is off (%s): nothing committed", name)
+        write_step_summary(options.stage, f"disabled ({name} is off)")
+        return 0
+    options = replace(options, push=gates.push, include_data=gates.include_data)
+    try:
         pushed = autocommit(options)
     except AutocommitError as e:
         logger.error("%s", redact(str(e)))
@@ -631,7 +714,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("git failed: %s", _stderr(e))
         write_step_summary(options.stage, f"failed (exit {EXIT_FAILURE}): git failed")
         return EXIT_FAILURE
-    write_step_summary(options.stage, "pushed" if pushed else "nothing to commit")
+    done = ("pushed" if options.push else "committed, not pushed (push is off)")
+    write_step_summary(options.stage, done if pushed else "nothing to commit")
     return 0
 
 

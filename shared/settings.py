@@ -57,6 +57,8 @@ _SECRET_FIELDS = (
     "apca_api_key_id",
     "apca_api_secret_key",
     "pplx_api_key",
+    "pplx_api_key_2",
+    "pplx_api_key_3",
     "hf_token",
     "telegram_bot_token",
     "telegram_chat_id",
@@ -77,6 +79,9 @@ class Settings(BaseSettings):
     apca_api_key_id: SecretStr | None = None
     apca_api_secret_key: SecretStr | None = None
     pplx_api_key: SecretStr | None = None
+    # More keys for the same provider, tried in order when one is refused or spent.
+    pplx_api_key_2: SecretStr | None = None
+    pplx_api_key_3: SecretStr | None = None
     hf_token: SecretStr | None = None
     telegram_bot_token: SecretStr | None = None
     telegram_chat_id: SecretStr | None = None
@@ -152,6 +157,13 @@ class Settings(BaseSettings):
         if provider not in required:
             raise ConfigError(f"unknown provider {provider!r}; known: {', '.join(PROVIDERS)}")
         return all(_secret_text(getattr(self, name)) for name in required[provider])
+
+    def keys_for(self, provider: Literal["perplexity"]) -> tuple[str, ...]:
+        """The provider's keys in rotation order (``PPLX_API_KEY``, ``_2``, ``_3``), the
+        primary first even when empty (so a missing primary is still reported as missing)."""
+        names = {"perplexity": ("pplx_api_key", "pplx_api_key_2", "pplx_api_key_3")}[provider]
+        primary, *extra = (_secret_text(getattr(self, name)) for name in names)
+        return (primary, *(k for k in extra if k))
 
     def secret_values(self) -> tuple[str, ...]:
         """The raw values of every secret that is set (for redaction; never log them)."""

@@ -582,3 +582,86 @@ def test_autocommit_failure_is_written_to_the_job_summary(
     code = autocommit.main(["--repo", str(repo), "--stage", "tracer", "--path", "runs"])
     assert code == 1
     assert summary.read_text().startswith("autocommit (tracer): failed (exit 1): ")
+
+
+# --- the roadmap's environment gates (TB_<STAGE>_GIT_AUTOCOMMIT / _PUSH / _INCLUDE_DATA) ---
+
+
+def _main(repo: Path, stage: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+          **gates: str) -> tuple[int, str]:
+    summary = tmp_path / f"summary-{stage}.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    for name, value in gates.items():
+        monkeypatch.setenv(name, value)
+    code = autocommit.main(["--repo", str(repo), "--stage", stage, "--path", "runs",
+                            "--retries", "0"])
+    return code, summary.read_text() if summary.exists() else ""
+
+
+def test_gate_names_follow_the_stage() -> None:
+    assert autocommit.gate_name("eval-ingest", "PUSH") == "TB_EVAL_INGEST_GIT_PUSH"
+    assert autocommit.gate_name("tracer", "AUTOCOMMIT") == "TB_TRACER_GIT_AUTOCOMMIT"
+    assert autocommit.read_gates("tracer", {}) == autocommit.Gates(True, True, True)
+    assert autocommit.read_gates("tracer", {"TB_TRACER_GIT_PUSH": "Off"}).push is False
+    with pytest.raises(ValueError, match="TB_TRACER_GIT_PUSH"):
+        autocommit.read_gates("tracer", {"TB_TRACER_GIT_PUSH": "maybe"})
+
+
+def test_autocommit_gate_off_commits_nothing(
+    clone: Callable[[str], Path], remote: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = clone("a")
+    (repo / "runs" / "x.json").write_text("{}\n")
+    head = _git(repo, "rev-parse", "HEAD")
+    code, summary = _main(repo, "tracer", monkeypatch, tmp_path,
+                          TB_TRACER_GIT_AUTOCOMMIT="false")
+    assert code == 0
+    assert _git(repo, "rev-parse", "HEAD") == head
+    assert "disabled (TB_TRACER_GIT_AUTOCOMMIT is off)" in summary
+    # another stage's gate does not apply to this one
+    code, _ = _main(repo, "tracer", monkeypatch, tmp_path, TB_TRACER_GIT_AUTOCOMMIT="1",
+                    TB_UNIVERSE_GIT_AUTOCOMMIT="0")
+    assert code == 0
+    assert "runs/x.json" in _remote_files(remote)
+
+
+def test_autocommit_push_gate_off_commits_locally_only(
+    clone: Callable[[str], Path], remote: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = clone("a")
+    (repo / "runs" / "x.json").write_text("{}\n")
+    before = _git(remote, "rev-parse", "main")
+    code, summary = _main(repo, "eval-ingest", monkeypatch, tmp_path,
+                          TB_EVAL_INGEST_GIT_PUSH="no")
+    assert code == 0
+    assert _git(remote, "rev-parse", "main") == before
+    assert _git(repo, "log", "-1", "--format=%s").startswith("eval-ingest: manual ")
+    assert "committed, not pushed" in summary
+
+
+def test_autocommit_include_data_off_leaves_data_files_unstaged(
+    clone: Callable[[str], Path], remote: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = clone("a")
+    (repo / "runs" / "bars").mkdir()
+    (repo / "runs" / "bars" / "ab.parquet").write_bytes(b"PAR1")
+    (repo / "runs" / "d.bars.parquet").write_bytes(b"PAR1")
+    (repo / "runs" / "run.json").write_text("{}\n")
+    code, _ = _main(repo, "tracer", monkeypatch, tmp_path, TB_TRACER_GIT_INCLUDE_DATA="0")
+    assert code == 0
+    files = _remote_files(remote)
+    assert "runs/run.json" in files
+    assert "runs/bars/ab.parquet" not in files and "runs/d.bars.parquet" not in files
+    assert "?? runs/" in _git(repo, "status", "--porcelain")
+
+
+def test_autocommit_bad_gate_value_is_a_usage_error(
+    clone: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = clone("a")
+    (repo / "runs" / "x.json").write_text("{}\n")
+    code, _ = _main(repo, "tracer", monkeypatch, tmp_path, TB_TRACER_GIT_PUSH="perhaps")
+    assert code == 2

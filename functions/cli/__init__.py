@@ -16,6 +16,7 @@ pydantic, so they answer at once):
 * ``backtest.py``  ``tb backtest reference-sma``
 * ``data.py``      ``tb data check``
 * ``check.py``     ``tb check`` (self-checks);  ``status.py`` ``tb status``
+* ``store.py``     ``tb store compact``
 * ``paper.py``     ``tb paper replay | run | rearm | status``, ``tb drill``
 * ``dashboard.py`` ``tb dashboard build``
 
@@ -79,6 +80,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Show each stage's last run and age, degraded share and streak, missed runs, "
                "the last trigger, the latest evaluation verdict, the last self-check, the "
                "pause switch and which keys are detected (names only, never values)."),
+    "store": ("functions.cli.store", "group",
+              "Maintain the artifact store (bars recorded once, old runs compacted)."),
     "study": ("functions.cli.study", "study_command",
               "Run the pipeline over every bar in a period, point-in-time, and print one JSON "
               "object."),

@@ -201,3 +201,27 @@ def weekly_command(artifacts_dir: Path, as_of: datetime, n_resamples: int, seed:
         tb eval weekly --artifacts-dir . --as-of 2024-01-08T00:00:00Z
     """
     _snapshot(artifacts_dir, as_of, "weekly", n_resamples, seed)
+
+
+@group.command(name="regimes")
+@artifacts_dir_option
+@_EVAL_AS_OF
+@click.option("--days", type=click.IntRange(min=1, max=400), default=91, show_default=True,
+              help="Length of the period before --as-of (a quarter by default).")
+@click.option("--window", type=click.IntRange(min=2, max=500), default=24, show_default=True,
+              help="Forecasts of trailing history that set each forecast's regime.")
+@pipeline_errors
+def regimes_command(artifacts_dir: Path, as_of: datetime, days: int, window: int) -> None:
+    """Write the quarterly regime report eval_runs/regimes/<YYYY>Q<n>.csv: per feed and
+    asset, volatility (low/high) and trend (up/down) regimes, with n, the calls' hit rate and
+    the calibration of p (mean p, up share, Brier), each rate with its Wilson 95% interval.
+    Past data: a measurement of the past, not a prediction of live results.
+
+    Example:
+
+        tb eval regimes --artifacts-dir . --as-of 2026-04-01T00:00:00Z
+    """
+    from functions.eval.regimes import write_regime_report
+
+    path, rows = write_regime_report(artifacts_dir, as_of=as_of, days=days, window=window)
+    click.echo(json.dumps({"path": str(path), "rows": rows}, sort_keys=True))

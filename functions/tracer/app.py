@@ -110,9 +110,9 @@ def run_tracer(
         with stages.stage("deliver"):
             result = deliver_tracer(result)
     with stages.stage("persist"):
-        written = write_result(artifacts_dir, result)
+        stored_run, written = write_result(artifacts_dir, result)
     record_telemetry(artifacts_dir, stage="tracer", run_id=result.run.run_id,
                      as_of=result.run.as_of, feed=sources.feed_name,
                      bot_metrics=meter.bots, stages=stages)
-    return TracerOutcome(result.run, tracer_run_paths(result.run.as_of, result.run.run_id),
+    return TracerOutcome(stored_run, tracer_run_paths(result.run.as_of, result.run.run_id),
                          written)

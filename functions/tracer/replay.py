@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from functions.tracer.persist import stored_form
 from functions.tracer.run import TracerRequest, run
 from shared.bots.registry import BOTS
 from shared.contracts import (
@@ -61,6 +62,8 @@ from shared.pipeline.settings import PipelineSettings, TracerConfig
 from shared.pipeline.sources import CallLog, Sources
 from shared.reason_codes import default_registry
 from shared.signal.config import BotSettings, SignalConfig
+from shared.store.atomic import parquet_bytes
+from shared.store.bars import BARS_DIR, is_slice_path, join_slices
 from shared.store.identity import is_run_id
 from shared.store.layout import tracer_run_paths
 from shared.store.readers import find_tracer_run, parse_artifact, read_bytes
@@ -85,6 +88,7 @@ class Record:
     bars: pd.DataFrame  # without the symbol column
     bars_bytes: bytes
     problems: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()  # the bar store's slices it references; () = one bars file
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,15 @@ def replay_run(run_id: str, artifacts_dir: Path) -> ReplayReport:
     except PipelineError as e:
         differences.append(f"the record cannot be replayed: {e}")
         return ReplayReport(run_id, False, tuple(differences[:MAX_DIFFERENCES]), notes)
-    differences += _diff(_normalised(record.run), _normalised(result.run), "run")
+    rerun, rerun_inputs = result.run, result.inputs
+    if record.slices:  # recorded in the bar store: compare in the store's form
+        stored = stored_form(result)
+        rerun, rerun_inputs = stored.run, stored.inputs
+        if tuple(sorted(f.relpath for f in stored.slices)) != record.slices:
+            differences.append("bars: the re-run's day slices differ from the recorded ones")
+    differences += _diff(_normalised(record.run), _normalised(rerun), "run")
     recorded_inputs = json.loads(record.inputs_bytes)
-    differences += _diff(recorded_inputs, json.loads(canonical_json(result.inputs)), "inputs")
+    differences += _diff(recorded_inputs, json.loads(canonical_json(rerun_inputs)), "inputs")
     if record.bars_bytes != result.bars_parquet:
         differences.append("bars: the re-run's Parquet bytes differ from the recorded file")
     if len(differences) > MAX_DIFFERENCES:
@@ -155,18 +165,30 @@ def load_record(run_id: str, root: Path) -> Record:
     found = find_tracer_run(root, run_id)
     recorded = parse_artifact(found, read_bytes(found), TracerRun)
     paths = tracer_run_paths(recorded.as_of, run_id)
-    inputs_path, bars_path = root / paths["inputs"], root / paths["bars"]
-    inputs_bytes, bars_bytes = read_bytes(inputs_path), read_bytes(bars_path)
+    inputs_path = root / paths["inputs"]
+    inputs_bytes = read_bytes(inputs_path)
+    files = recorded.manifest.files
+    slices = tuple(sorted(name for name in files if is_slice_path(name)))
+    if paths["bars"] in files or not slices:  # recorded before the bar store: one file
+        bars_path = root / paths["bars"]
+        bars_bytes = read_bytes(bars_path)
+        blobs = [(paths["bars"], bars_bytes)]
+        bars = _bars(bars_path, bars_bytes, recorded.symbol)
+        slices = ()
+    else:
+        blobs = [(name, read_bytes(root / name)) for name in slices]
+        joined = join_slices(blobs)
+        bars_bytes = parquet_bytes(joined)  # the whole window, as the run digested it
+        bars = _bars(root / BARS_DIR, bars_bytes, recorded.symbol)
     problems = [
         f"{name}: sha256 does not match the run's manifest (changed after the run)"
-        for name, data in ((paths["inputs"], inputs_bytes), (paths["bars"], bars_bytes))
-        if recorded.manifest.files.get(name) != sha256_hex(data)
+        for name, data in ((paths["inputs"], inputs_bytes), *blobs)
+        if files.get(name) != sha256_hex(data)
     ]
     inputs = parse_artifact(inputs_path, inputs_bytes, RunInputs)
     if inputs.run_id != run_id:
         raise ArtifactError(f"{inputs_path}: records run {inputs.run_id}, not {run_id}")
-    return Record(recorded, inputs, inputs_bytes, _bars(bars_path, bars_bytes, recorded.symbol),
-                  bars_bytes, tuple(problems))
+    return Record(recorded, inputs, inputs_bytes, bars, bars_bytes, tuple(problems), slices)
 
 
 def replay_sources(record: Record) -> Sources:

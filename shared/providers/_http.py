@@ -27,7 +27,7 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -60,6 +60,7 @@ from shared.settings import Settings, redact, redactable
 
 __all__ = [
     "BaseClient",
+    "KEY_ROTATED",
     "CallRecorder",
     "HttpPolicy",
     "MemoryRecorder",
@@ -70,6 +71,7 @@ __all__ = [
     "TransientHttpError",
     "cause_is_clean",
     "parse_retry_after",
+    "key_spent",
     "retry_delay",
     "should_retry",
 ]
@@ -585,6 +587,22 @@ class ProviderGuard:
 # --------------------------------------------------------------------------- the base client
 
 
+KEY_ROTATED = "PROVIDER_KEY_ROTATED"
+_QUOTA_WORDS = ("quota", "insufficient", "billing", "credit", "exceeded your", "out of")
+
+
+def key_spent(status: int, text: str) -> str | None:
+    """Why an answer says the key in use is finished, or ``None``: 401/403 refuse it
+    (``"refused"``); 402, or a 429 whose body speaks of a quota, credits or billing, say it
+    is used up (``"exhausted"``). A plain 429 is a rate limit: retried, never rotated."""
+    if status in (401, 403):
+        return "refused"
+    lowered = text.lower()
+    if status == 402 or (status == 429 and any(w in lowered for w in _QUOTA_WORDS)):
+        return "exhausted"
+    return None
+
+
 class BaseClient:
     """Session, base URL, timeouts, logging and error translation for one provider.
 
@@ -615,6 +633,8 @@ class BaseClient:
         )
         self.recorder = recorder
         self._secrets: tuple[str, ...] = ()
+        self._keys: tuple[str, ...] = ()  # rotation order (see _use_keys); empty: no rotation
+        self._key_index = 0
 
     @property
     def policy(self) -> HttpPolicy:
@@ -661,7 +681,56 @@ class BaseClient:
 
         return self.guard.call(attempt, idempotent=idempotent, limiter=limiter)
 
+    # --- key rotation: several keys for one provider (PPLX_API_KEY, PPLX_API_KEY_2, ...) ---
+
+    def _use_keys(self, keys: Sequence[str]) -> None:
+        """Give the client its keys in order; :attr:`_api_key` is the one in use. An auth
+        failure or an exhausted quota moves to the next (see :meth:`_rotate`)."""
+        self._keys = tuple(k for k in keys if k)
+        self._key_index = 0
+        self._secrets = (*self._secrets, *self._keys)
+
+    @property
+    def _api_key(self) -> str:
+        return self._keys[self._key_index] if self._keys else ""
+
+    def _rotate(self, response: requests.Response) -> bool:
+        # Move to the next key when this answer says the key is refused or spent; the note
+        # names key positions and the HTTP status only, never a key.
+        reason = key_spent(response.status_code, response.text)
+        keys = self._keys
+        if reason is None or self._key_index + 1 >= len(keys):
+            return False
+        self._key_index += 1
+        detail = (f"key {self._key_index} of {len(keys)} {reason} (HTTP "
+                  f"{response.status_code}); now using key {self._key_index + 1}")
+        logger.warning("%s: %s", self.provider, detail)
+        self.guard.note(KEY_ROTATED, detail)
+        return True
+
     def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None,
+        json_body: Any,
+        base_url: str | None,
+        log_path: str,
+        record_as: str | None,
+    ) -> requests.Response:
+        while True:
+            response = self._send_once(method, path, params=params, json_body=json_body,
+                                       base_url=base_url, log_path=log_path,
+                                       record_as=record_as)
+            if response.status_code < 400 or not self._rotate(response):
+                break
+        status_error = self._status_error(response, method, log_path)
+        if status_error is not None:
+            raise status_error
+        return response
+
+    def _send_once(
         self,
         method: str,
         path: str,
@@ -716,8 +785,6 @@ class BaseClient:
             response.text,
             str(status_error) if status_error else None,
         )
-        if status_error is not None:
-            raise status_error
         return response
 
     def _fetch(

@@ -185,6 +185,7 @@ class PerplexityNews(BaseClient):
         self,
         *,
         api_key: str,
+        extra_keys: Sequence[str] = (),
         base_url: str = "https://api.perplexity.ai",
         model: str = "sonar",
         symbols_per_request: int = 10,
@@ -215,20 +216,21 @@ class PerplexityNews(BaseClient):
         self.max_items_per_answer = max_items_per_answer
         self.items_over_cap = 0
         self.symbols_per_request = symbols_per_request
-        self._api_key = api_key
-        self._secrets = (api_key,)
+        self._use_keys((api_key, *extra_keys))
         self._now = now
         self.rejected: Counter[str] = Counter()
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> PerplexityNews:
-        """A client configured from ``settings``; raises ValueError without PPLX_API_KEY."""
-        key = settings.pplx_api_key
+        """A client configured from ``settings`` with every key it holds (``PPLX_API_KEY``, then
+        ``PPLX_API_KEY_2``, ``PPLX_API_KEY_3``); raises ValueError without PPLX_API_KEY."""
+        key, *extra = settings.keys_for("perplexity")
         policy = kwargs.pop("policy", None) or HttpPolicy.from_settings(
             settings, read_timeout_secs=settings.tb_pplx_read_timeout_secs
         )
         return cls(
-            api_key=key.get_secret_value() if key else "",
+            api_key=key,
+            extra_keys=extra,
             base_url=settings.pplx_base_url,
             model=settings.tb_pplx_model,
             policy=policy,

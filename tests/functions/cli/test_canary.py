@@ -106,6 +106,9 @@ def _invocations(root: Path, tmp_path: Path) -> dict[tuple[str, ...], list[str]]
                                   "--repo", str(tmp_path), "--feed", "synthetic"],
         ("backtest", "sensitivity"): ["backtest", "sensitivity", "--start",
                                       "2025-01-01T00:00:00Z", "--end", "2025-01-08T00:00:00Z"],
+        ("eval", "regimes"): ["eval", "regimes", "--as-of", "2026-03-09T12:00:00Z", *art],
+        ("store", "compact"): ["store", "compact", "--as-of", "2026-03-09T12:00:00Z",
+                               "--dry-run", *art],
     }
 
 

@@ -43,6 +43,8 @@ TIME_OPTIONS = [
     (["backtest", "compare", "--base", "HEAD", "--head", "HEAD"], "--end"),
     (["backtest", "sensitivity", "--end", "2025-01-15T00:00:00Z"], "--start"),
     (["backtest", "sensitivity", "--start", "2025-01-01T00:00:00Z"], "--end"),
+    (["store", "compact", "--dry-run"], "--as-of"),
+    (["eval", "regimes"], "--as-of"),
 ]
 BAD_TIMES = [
     ("yesterday", "is not an ISO-8601 time"),

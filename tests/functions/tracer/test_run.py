@@ -21,6 +21,7 @@ from shared.pipeline.build import build_offline_sources
 from shared.pipeline.settings import load_pipeline_settings
 from shared.reason_codes import default_registry
 from shared.store.atomic import parquet_bytes
+from shared.store.bars import is_slice_path
 from shared.store.validate import validate_tree
 from tests.helpers.tree import snapshot, tb
 
@@ -42,7 +43,8 @@ def test_tb_run_twice_in_subprocesses_gives_byte_identical_artifacts(tmp_path: P
     files = snapshot(first)
     assert files == snapshot(second)
     assert {Path(name).suffix for name in files} == {".json", ".parquet"}
-    assert all(name.startswith("runs/2026-03-02/tracer-") for name in files)
+    assert all(name.startswith(("runs/2026-03-02/tracer-", "runs/bars/")) for name in files)
+    assert all(is_slice_path(name) for name in files if name.endswith(".parquet"))
 
 
 def test_tb_run_same_dir_twice_overwrites_identically(tmp_path: Path) -> None:
@@ -55,7 +57,7 @@ def test_tb_run_same_dir_twice_overwrites_identically(tmp_path: Path) -> None:
 def test_tb_run_artifacts_validate_and_codes_are_registered(tmp_path: Path) -> None:
     _invoke("run", "--seed", "7", "--as-of", AS_OF, "--artifacts-dir", str(tmp_path))
     count, problems = validate_tree(tmp_path)
-    assert count == 3 and problems == []
+    assert count == 2 + len(list(tmp_path.glob("runs/bars/*.parquet"))) and problems == []
     (run_file,) = tmp_path.glob("runs/*/tracer-*[!s].json")
     artifact = TracerRun.model_validate_json(run_file.read_bytes())
     registry = default_registry()
@@ -82,7 +84,7 @@ def test_tb_validate_names_a_corrupted_field(tmp_path: Path) -> None:
 def test_tb_validate_names_truncated_and_tampered_files(tmp_path: Path) -> None:
     _invoke("run", "--seed", "7", "--as-of", AS_OF, "--artifacts-dir", str(tmp_path))
     (inputs_file,) = tmp_path.glob("runs/*/*.inputs.json")
-    (bars_file,) = tmp_path.glob("runs/*/*.parquet")
+    bars_file = sorted(tmp_path.glob("runs/bars/*.parquet"))[0]
     inputs_file.write_text(inputs_file.read_text()[:100])
     bars_file.write_bytes(bars_file.read_bytes()[:-40])
     result = CliRunner().invoke(cli, ["validate", "--artifacts-dir", str(tmp_path)])
@@ -135,7 +137,7 @@ def test_write_result_invalid_bars_writes_nothing(tmp_path: Path) -> None:
     result = run(_request(), sources=sources, registry=default_registry())
     broken = result.bars.assign(high=result.bars["low"] * 0.5)
     bad = type(result)(result.run, result.inputs, broken, parquet_bytes(broken))
-    with pytest.raises(ArtifactError, match="bars.parquet"):
+    with pytest.raises(ArtifactError, match=r"runs/bars/[0-9a-f]{64}\.parquet"):
         write_result(tmp_path, bad)
     assert list(tmp_path.iterdir()) == []
 
