@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _READ = re.compile(
     r"""(?:environ\.get|getenv|envvar=|_number\(env,)\s*\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 # Set by Actions or git itself, not by an operator.
-_IGNORED = {"CI", "GITHUB_STEP_SUMMARY", "GITHUB_SERVER_URL", "GIT_CONFIG_COUNT"}
+_IGNORED = {"CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_SERVER_URL", "GIT_CONFIG_COUNT"}
 
 
 def _listed() -> dict[str, str]:
