@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.contracts import format_utc
+from shared.store.bars import is_slice_path
 from shared.store.layout import BACKTESTS_DIR, EVAL_DIR, RUNS_DIR, UNIVERSE_DIR
 from shared.store.limits import oversize
 from shared.store.readers import tracer_runs_with_paths, universe_runs
@@ -147,8 +148,10 @@ def _tracer(root: Path) -> Source:
             "narrative_score": narrative, "reason_codes": list(outcome.reason_codes),
             "evidence_lines": list(outcome.evidence_lines),
             "digest": plain_digest(run.digest.parts), "path": path.relative_to(root).as_posix(),
-            "bars_file": m.files and next((f for f in sorted(m.files)
-                                           if f.endswith(".bars.parquet")), None),
+            # the bars it decided on: its own file (older runs) or its day slices in the
+            # content-addressed store (runs/bars/<sha256>.parquet)
+            "bars_files": [f for f in sorted(m.files or ())
+                           if f.endswith(".bars.parquet") or is_slice_path(f)],
         })
     source.items.sort(key=lambda r: (r["as_of"], r["symbol"], r["run_id"]))
     return source
@@ -183,17 +186,19 @@ def _bars(root: Path, tracer: Source) -> dict[str, list[dict[str, Any]]]:
     chosen.sort(key=lambda r: (r["as_of"], r["run_id"]))
     out: dict[str, dict[str, float]] = {}
     for run in chosen:
-        rel = run.get("bars_file")
-        if not rel:
+        frames = []
+        for rel in run.get("bars_files") or ():
+            path = root / rel
+            try:
+                if oversize(path) is not None:
+                    raise OSError("oversize")
+                frames.append(pd.read_parquet(path))
+            except (OSError, ValueError) as e:
+                tracer.problems.append(f"{rel}: unreadable bars ({e})")
+        if not frames:
             continue
-        path = root / rel
-        try:
-            if oversize(path) is not None:
-                raise OSError("oversize")
-            frame = pd.read_parquet(path)
-        except (OSError, ValueError) as e:
-            tracer.problems.append(f"{rel}: unreadable bars ({e})")
-            continue
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        rel = ", ".join(run["bars_files"])
         if "symbol" in frame.columns:
             frame = frame[frame["symbol"] == run["symbol"]]
         time_col = next((c for c in ("end", "ts", "time", "start") if c in frame.columns), None)
