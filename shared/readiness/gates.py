@@ -138,11 +138,16 @@ class PromotionCheck:
 
 
 def check_promotion(row: BotBoard, from_mode: Mode, to_mode: Mode) -> PromotionCheck:
-    """Whether ``row.bot`` may move from ``from_mode`` to ``to_mode`` now."""
+    """Whether ``row.bot`` may move from ``from_mode`` to ``to_mode`` now. Holding a mode
+    (``from_mode == to_mode``) needs that mode's gate too: a grandfathered mode is not a met
+    gate. Stepping down, stub and quarantine only take power away and are always allowed."""
     unmet: list[str] = []
     support = BOTS[row.bot].bot_class.mode_support
+    holds = to_mode is from_mode and to_mode not in (Mode.STUB, Mode.QUARANTINE)
     if to_mode not in support:
         unmet.append(f"{row.bot} does not support mode {to_mode.value}")
+    elif holds:
+        unmet += gate_unmet(row, to_mode)
     elif to_mode is not Mode.QUARANTINE and _rank(to_mode) > _rank(from_mode):
         if _rank(to_mode) - _rank(from_mode) > 1:
             step = LADDER[_rank(from_mode) + 1].value

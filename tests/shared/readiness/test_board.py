@@ -178,6 +178,14 @@ def test_promotion_legal_step_passes_skipped_or_unearned_fails() -> None:
     assert not check_promotion(_full("divergence"), Mode.ADVISORY, Mode.ENFORCED).ok
 
 
+def test_holding_a_mode_needs_its_gate_but_stub_and_quarantine_always_stand() -> None:
+    held = check_promotion(_full("trend_guard", runtime=3), Mode.ADVISORY, Mode.ADVISORY)
+    assert not held.ok and any("runtime 4/8" in u for u in held.unmet)
+    assert check_promotion(_full("trend_guard", runtime=4), Mode.ADVISORY, Mode.ADVISORY).ok
+    assert check_promotion(_full("trend_guard", impl=0), Mode.STUB, Mode.STUB).ok
+    assert check_promotion(_full("trend_guard", impl=0), Mode.QUARANTINE, Mode.QUARANTINE).ok
+
+
 def test_check_promotion_cli_exit_codes() -> None:
     runner = CliRunner()
     unearned = runner.invoke(cli, ["board", "check-promotion", "--bot", "trend_guard",
