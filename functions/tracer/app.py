@@ -23,6 +23,7 @@ from shared.pipeline.settings import load_pipeline_settings
 from shared.pipeline.sources import Sources
 from shared.reason_codes import default_registry
 from shared.store import quarantine
+from shared.store.bars import BARS_DIR
 from shared.store.hygiene import remove_leftovers
 from shared.store.layout import RUNS_DIR, tracer_run_paths
 from shared.store.telemetry import StageClock, record_telemetry
@@ -39,6 +40,16 @@ class TracerOutcome:
     written: list[Path]
 
 
+
+
+def _paths(as_of: datetime, run_id: str, written: list[Path], root: Path) -> dict[str, str]:
+    # The run's own files; its bars are day slices in the content-addressed store
+    # (runs/bars/<sha256>.parquet), so "bars" names that folder unless this run wrote its
+    # bars beside it (an older layout).
+    paths = tracer_run_paths(as_of, run_id)
+    if not (root / paths["bars"]).is_file():
+        paths["bars"] = f"{BARS_DIR}/"
+    return paths
 
 
 def symbol_calendar(symbol: str) -> str | None:
@@ -114,5 +125,6 @@ def run_tracer(
     record_telemetry(artifacts_dir, stage="tracer", run_id=result.run.run_id,
                      as_of=result.run.as_of, feed=sources.feed_name,
                      bot_metrics=meter.bots, stages=stages)
-    return TracerOutcome(stored_run, tracer_run_paths(result.run.as_of, result.run.run_id),
+    return TracerOutcome(stored_run, _paths(result.run.as_of, result.run.run_id, written,
+                                            artifacts_dir),
                          written)
