@@ -52,7 +52,6 @@ def check_command(artifacts_dir: Path, as_of: datetime | None, workflows_dir: Pa
         tb check --artifacts-dir . --as-of 2026-03-09T03:00:00Z --no-alert
     """
     from functions.check.run import run_check
-    from shared.config import project_root
     from shared.monitor.alerts import load_routes
     from shared.pipeline.live import load_settings
     from shared.settings import install_redaction
@@ -60,7 +59,7 @@ def check_command(artifacts_dir: Path, as_of: datetime | None, workflows_dir: Pa
     settings = monitor_settings()
     routes = None
     if alert:
-        routes = load_routes(alerts_path or project_root() / "config" / "alerts.yaml")
+        routes = load_routes(alerts_path)
     provider_settings = load_settings()
     install_redaction(provider_settings)
     result = run_check(

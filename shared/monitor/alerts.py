@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from shared.alerts import AlertsConfig, load_alerts
 from shared.contracts.monitor import AlertSeverity, CheckReport, CheckResult
@@ -34,11 +34,6 @@ MAX_ALERT_CHARS = 3500  # under Telegram's 4096-character message limit
 _DELIVERY: dict[str, Channel] = {"github_step_summary": "summary", "telegram": "telegram"}
 
 
-def _default_tiers() -> dict[AlertSeverity, tuple[Channel, ...]]:
-    return {AlertSeverity.INFO: ("summary",), AlertSeverity.WARNING: ("summary", "telegram"),
-            AlertSeverity.CRITICAL: ("summary", "telegram")}
-
-
 class AlertRoutes(BaseModel):
     """``tiers``: check severity → delivery channels, read from ``config/alerts.yaml``
     (:class:`shared.alerts.AlertsConfig`: ``checks`` maps a severity to a tier, ``tiers``
@@ -46,7 +41,7 @@ class AlertRoutes(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    tiers: dict[AlertSeverity, tuple[Channel, ...]] = Field(default_factory=_default_tiers)
+    tiers: dict[AlertSeverity, tuple[Channel, ...]]
 
     def channels(self, failing: Sequence[CheckResult]) -> tuple[Channel, ...]:
         """The channels the failing checks' tiers name, each once, in a stable order."""
@@ -64,8 +59,9 @@ def routes_from(config: AlertsConfig) -> AlertRoutes:
     return AlertRoutes(tiers=tiers)
 
 
-def load_routes(path: Path) -> AlertRoutes:
-    """Read ``config/alerts.yaml``; a bad file is a ConfigError naming the line."""
+def load_routes(path: Path | None = None) -> AlertRoutes:
+    """Read ``path`` (default ``config/alerts.yaml``); a bad file is a ConfigError naming the
+    line."""
     return routes_from(load_alerts(path))
 
 
